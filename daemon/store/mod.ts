@@ -1,0 +1,3 @@
+/** @module The daemon's SQLite store. */
+export * from "./store.ts";
+export * from "./migrate.ts";
