@@ -6,7 +6,8 @@ import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { err, ok, type Result } from "../shared/result.ts";
 
-const port = z.number().int().min(1).max(65535);
+/** A listening port; 0 picks a free one (tests, several instances). */
+const listenPort = z.number().int().min(0).max(65535);
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/i, "must be a slug (letters, digits, . _ -)");
 
 /** One user price override, USD per million tokens (validated further by the pricing engine). */
@@ -24,7 +25,7 @@ const PrivacyPreset = z.enum(["minimal", "standard", "full"]);
 export const ConfigSchema = z.object({
   proxy: z.object({
     bind: z.string().default("127.0.0.1"),
-    port: port.default(8090),
+    port: listenPort.default(8090),
     intercept_hosts: z.array(z.string().min(1)).default([]),
     max_header_bytes: z.number().int().min(1024).max(1048576).default(65536),
   }).strict().prefault({}),
@@ -35,7 +36,7 @@ export const ConfigSchema = z.object({
   }).strict().prefault({}),
   dashboard: z.object({
     enabled: z.boolean().default(true),
-    port: port.default(3000),
+    port: listenPort.default(3000),
   }).strict().prefault({}),
   attribution: z.object({
     default_project: slug.optional(),
@@ -49,6 +50,8 @@ export const ConfigSchema = z.object({
     enabled: z.boolean().default(false),
     base_url: z.string().url().optional(),
     workspace_id: z.string().optional(),
+    /** Upload rows at all (per-project `upload` overrides it). */
+    upload: z.boolean().default(true),
     privacy: z.object({
       preset: PrivacyPreset.default("standard"),
       fields: z.record(z.string(), z.boolean()).default({}),

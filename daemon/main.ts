@@ -11,7 +11,8 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CliError) {
-      console.error(`halton-meter: ${e.message}`);
+      // An empty message means the command already printed its output (e.g. `status --json`).
+      if (e.message) console.error(`halton-meter: ${e.message}`);
       return e.exitCode;
     }
     if (e instanceof CommanderError) {

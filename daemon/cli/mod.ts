@@ -4,12 +4,38 @@
  */
 import { Command } from "commander";
 import { VERSION } from "../version.ts";
+import { register as init } from "./init.ts";
+import { register as start } from "./start.ts";
+import { register as stop } from "./stop.ts";
+import { register as status } from "./status.ts";
+import { register as env } from "./env.ts";
+import { register as trust } from "./trust.ts";
+import { register as requests } from "./requests.ts";
+import { register as report } from "./report.ts";
+import { register as exportCmd } from "./export.ts";
+import { register as prune } from "./prune.ts";
+import { register as attribution } from "./attribution.ts";
+import { register as project } from "./project.ts";
+import { register as cloud } from "./cloud.ts";
 
 /** A command module registers its sub-commands on the root program. */
 export type Register = (program: Command) => void;
 
 const registrations: Register[] = [
   // Each command file adds itself here, one line each.
+  init,
+  start,
+  stop,
+  status,
+  env,
+  trust,
+  requests,
+  report,
+  exportCmd,
+  prune,
+  attribution,
+  project,
+  cloud,
 ];
 
 /** Builds the root program with every command registered. */

@@ -1,0 +1,56 @@
+/**
+ * @module Re-running this program: under `deno run` (Deno + the binary's permission flags +
+ * main.ts) or as the compiled binary, and spawning the background daemon detached with its
+ * stdout/stderr appended to `daemon.log` / `daemon.err.log`.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { HomePaths } from "../home.ts";
+
+/** The permission flags the compiled binary gets, also used when re-running under `deno run`. */
+export const PERMISSION_FLAGS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-sys",
+];
+
+/** The command line that runs this CLI again with `args`: [executable, ...argv]. */
+export function selfCommand(args: string[]): string[] {
+  if (Deno.build.standalone) return [Deno.execPath(), ...args];
+  const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+  const config = join(dirname(dirname(main)), "deno.json");
+  const configArgs: string[] = [];
+  try {
+    Deno.statSync(config);
+    configArgs.push("--config", config);
+  } catch { /* no deno.json beside the sources: rely on discovery */ }
+  return [Deno.execPath(), "run", "--quiet", ...PERMISSION_FLAGS, ...configArgs, main, ...args];
+}
+
+/** Quotes one word for POSIX sh. */
+function shQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Spawns `args` of this CLI as a detached background process (its own session) whose stdout
+ * and stderr are appended to the daemon's log files. Returns the child (its pid is the
+ * daemon's pid: the shell `exec`s it).
+ */
+export function spawnDetached(paths: HomePaths, args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
+  const argv = selfCommand(args).map(shQuote).join(" ");
+  const script = `exec ${argv} </dev/null >>${shQuote(paths.log)} 2>>${shQuote(paths.errLog)}`;
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", script],
+    cwd: paths.dir,
+    env,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  return child;
+}

@@ -1,0 +1,176 @@
+/**
+ * @module The internal loopback servers the front splices into: one `node:https` server that
+ * terminates TLS for intercepted hosts (SNICallback with per-host leaf contexts, ALPN http/1.1
+ * only, TCP_NODELAY), and one `node:http` server for plain-HTTP and base-URL requests. Both run
+ * the same flow handler. The front tells them who the client is through a port-keyed table.
+ */
+import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "../log.ts";
+import type { LeafIssuer } from "./ca.ts";
+import { type FlowTarget, forwardFlow, type ForwardContext, sendJsonError } from "./forward.ts";
+import { redactQuery } from "./secrets.ts";
+import { resolveBaseUrl } from "./routes.ts";
+
+/** What the front knows about a spliced connection, keyed by the splice's local port. */
+export interface SpliceInfo {
+  client: { address: string; port: number };
+  /** CONNECT authority for intercepted connections (`host` or `host:port`), else null. */
+  authority: string | null;
+}
+
+/** The running internal servers. */
+export interface Terminator {
+  tlsPort: number;
+  plainPort: number;
+  splices: Map<number, SpliceInfo>;
+  close(): Promise<void>;
+}
+
+const UNKNOWN_CLIENT = { address: "", port: 0 };
+
+/** Starts both internal servers on 127.0.0.1 with ephemeral ports. */
+export async function startTerminator(opts: {
+  issuer: LeafIssuer;
+  ctx: ForwardContext;
+  maxHeaderBytes: number;
+  logger: Logger;
+}): Promise<Terminator> {
+  const splices = new Map<number, SpliceInfo>();
+  const contexts = new Map<string, tls.SecureContext>();
+  const fallback = await opts.issuer.leafFor("halton-meter.invalid");
+
+  const run = (req: http.IncomingMessage, res: http.ServerResponse, target: FlowTarget) => {
+    forwardFlow(opts.ctx, req, res, target).catch((e) => {
+      opts.logger.error("Proxy flow failed", { error: (e as Error)?.message ?? String(e) });
+      sendJsonError(res, 502, "proxy_error", "The proxy failed to forward this request");
+    });
+  };
+
+  const infoOf = (req: http.IncomingMessage): SpliceInfo | undefined =>
+    splices.get(req.socket.remotePort ?? -1);
+
+  const onTls = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const info = infoOf(req);
+    const url = req.url ?? "/";
+    let host = info?.authority ?? String(req.headers.host ?? "");
+    let path = url;
+    if (/^https?:\/\//i.test(url)) {
+      const u = new URL(url);
+      host = u.host;
+      path = u.pathname + u.search;
+    }
+    if (!host) return sendJsonError(res, 400, "bad_request", "Request has no host");
+    run(req, res, {
+      mode: "mitm",
+      scheme: "https",
+      host,
+      path,
+      routePrefix: null,
+      pathLabel: null,
+      client: info?.client ?? UNKNOWN_CLIENT,
+    });
+  };
+
+  const onPlain = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const info = infoOf(req);
+    const client = info?.client ?? UNKNOWN_CLIENT;
+    const url = req.url ?? "/";
+    if (/^https?:\/\//i.test(url)) {
+      let u: URL;
+      try {
+        u = new URL(url);
+      } catch {
+        return sendJsonError(res, 400, "bad_request", "Malformed absolute URL in request line");
+      }
+      return run(req, res, {
+        mode: "http",
+        scheme: u.protocol === "https:" ? "https" : "http",
+        host: u.host,
+        path: u.pathname + u.search,
+        routePrefix: null,
+        pathLabel: null,
+        client,
+      });
+    }
+    if (!url.startsWith("/")) {
+      return sendJsonError(res, 400, "bad_request", "Malformed request target");
+    }
+    const route = resolveBaseUrl(url);
+    if (!route.ok) return sendJsonError(res, 404, "unknown_prefix", redactQuery(route.error));
+    run(req, res, {
+      mode: "base_url",
+      scheme: "https",
+      host: route.value.host,
+      path: route.value.path,
+      routePrefix: route.value.prefix,
+      pathLabel: route.value.pathLabel,
+      client,
+    });
+  };
+
+  const common = {
+    maxHeaderSize: opts.maxHeaderBytes,
+    noDelay: true,
+    keepAlive: true,
+    requestTimeout: 0,
+    headersTimeout: 60_000,
+    keepAliveTimeout: 120_000,
+  };
+  const tlsServer = https.createServer({
+    ...common,
+    key: fallback.keyPem,
+    cert: fallback.certPem,
+    ALPNProtocols: ["http/1.1"],
+    SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => {
+      const host = name.toLowerCase();
+      const hit = contexts.get(host);
+      if (hit) return cb(null, hit);
+      opts.issuer.leafFor(host).then((leaf) => {
+        const sc = tls.createSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
+        contexts.set(host, sc);
+        cb(null, sc);
+      }, (e) => cb(e as Error));
+    },
+  }, onTls);
+  const plainServer = http.createServer(common, onPlain);
+  for (const s of [tlsServer, plainServer]) {
+    s.on("clientError", (e: Error & { code?: string }, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = e.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      const body = JSON.stringify({
+        error: {
+          code: status === 431 ? "headers_too_large" : "bad_request",
+          message: status === 431
+            ? `Request headers exceed ${opts.maxHeaderBytes} bytes`
+            : "Malformed HTTP request",
+        },
+      });
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}` +
+          `\r\ncontent-type: application/json\r\ncontent-length: ${body.length}` +
+          `\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
+  }
+  const listen = (s: http.Server) =>
+    new Promise<number>((resolve, reject) => {
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => resolve((s.address() as AddressInfo).port));
+    });
+  const tlsPort = await listen(tlsServer);
+  const plainPort = await listen(plainServer);
+  return {
+    tlsPort,
+    plainPort,
+    splices,
+    async close() {
+      for (const s of [tlsServer, plainServer]) {
+        s.closeAllConnections?.();
+        await new Promise<void>((r) => s.close(() => r()));
+      }
+    },
+  };
+}

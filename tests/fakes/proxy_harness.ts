@@ -1,0 +1,108 @@
+/**
+ * @module Test harness: fake providers + a real proxy (temp home, fresh CA) with recording hooks
+ * and a captured log, torn down by `close()`. Used by the proxy e2e tests and the benches.
+ */
+import { ensureCa, loadCa } from "../../daemon/proxy/ca.ts";
+import type { Exchange, FlowHooks, ResponseTap } from "../../daemon/proxy/flow.ts";
+import { type ProxyHandle, startProxy, upstreamOverrideFromEnv } from "../../daemon/proxy/mod.ts";
+import { homePaths } from "../../daemon/home.ts";
+import { createLogger } from "../../daemon/log.ts";
+import { type FakeProviders, type FakeScenario, startFakeProviders } from "./mod.ts";
+
+/** Hooks that record every call, for assertions. */
+export interface RecordingHooks extends FlowHooks {
+  exchanges: Exchange[];
+  taps: { chunks: number; bytes: number }[];
+  /** Resolves when `n` exchanges were recorded. */
+  waitFor(n: number): Promise<Exchange[]>;
+}
+
+/** Creates recording hooks (with a counting tap on every response). */
+export function recordingHooks(extra: Partial<FlowHooks> = {}): RecordingHooks {
+  const exchanges: Exchange[] = [];
+  const taps: { chunks: number; bytes: number }[] = [];
+  let waiters: { n: number; resolve: (e: Exchange[]) => void }[] = [];
+  return {
+    exchanges,
+    taps,
+    waitFor(n) {
+      if (exchanges.length >= n) return Promise.resolve(exchanges);
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    onRequest: extra.onRequest,
+    rewriteRequestBody: extra.rewriteRequestBody,
+    onResponse(req, status, headers): ResponseTap | null {
+      extra.onResponse?.(req, status, headers);
+      const t = { chunks: 0, bytes: 0 };
+      taps.push(t);
+      return {
+        chunk(b) {
+          t.chunks++;
+          t.bytes += b.length;
+        },
+      };
+    },
+    onExchange(ex, tap) {
+      exchanges.push(ex);
+      extra.onExchange?.(ex, tap);
+      const ready = waiters.filter((w) => exchanges.length >= w.n);
+      waiters = waiters.filter((w) => exchanges.length < w.n);
+      for (const w of ready) w.resolve(exchanges);
+    },
+  };
+}
+
+/** A running fakes + proxy pair. */
+export interface ProxyHarness {
+  proxy: ProxyHandle;
+  fakes: FakeProviders;
+  hooks: RecordingHooks;
+  home: string;
+  caPemPath: string;
+  caPem: string;
+  logs: string[];
+  proxyUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts fakes and a proxy wired to them. */
+export async function startProxyHarness(opts: {
+  scenario?: FakeScenario;
+  hooks?: RecordingHooks;
+  maxBodyBytes?: number;
+  maxHeaderBytes?: number;
+  interceptHosts?: string[];
+} = {}): Promise<ProxyHarness> {
+  const fakes = await startFakeProviders({ scenario: opts.scenario });
+  const home = await Deno.makeTempDir({ prefix: "hm-proxy-" });
+  const paths = homePaths(home);
+  await ensureCa(paths);
+  const hooks = opts.hooks ?? recordingHooks();
+  const logs: string[] = [];
+  const proxy = await startProxy({
+    bind: "127.0.0.1",
+    port: 0,
+    interceptHosts: opts.interceptHosts ?? [],
+    ca: await loadCa(paths),
+    hooks,
+    maxBodyBytes: opts.maxBodyBytes ?? 1 << 20,
+    maxHeaderBytes: opts.maxHeaderBytes ?? 65536,
+    logger: createLogger({ level: "debug", write: (l) => logs.push(l) }),
+    upstream: upstreamOverrideFromEnv({ get: (k) => fakes.env[k] }),
+  });
+  return {
+    proxy,
+    fakes,
+    hooks,
+    home,
+    caPemPath: paths.caCert,
+    caPem: await Deno.readTextFile(paths.caCert),
+    logs,
+    proxyUrl: `http://127.0.0.1:${proxy.port}`,
+    async close() {
+      await proxy.close();
+      await fakes.close();
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+    },
+  };
+}
