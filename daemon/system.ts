@@ -9,7 +9,12 @@ import type { Config } from "./config.ts";
 import type { HomePaths } from "./home.ts";
 import { coreRoutes } from "./local_api/core_routes.ts";
 import { ROUTE_GROUPS } from "./local_api/routes.ts";
-import { type CloudControl, createLocalApp, type LocalServer, serveLocalApp } from "./local_api/server.ts";
+import {
+  type CloudControl,
+  createLocalApp,
+  type LocalServer,
+  serveLocalApp,
+} from "./local_api/server.ts";
 import type { Logger } from "./log.ts";
 import { loadCa } from "./proxy/ca.ts";
 import { DEFAULT_INTERCEPT_HOSTS, startProxy, upstreamOverrideFromEnv } from "./proxy/mod.ts";
@@ -39,7 +44,11 @@ export interface System {
 }
 
 /** Starts every part. On failure, whatever was started is closed again and the error rethrown. */
-export async function startSystem(paths: HomePaths, config: Config, opts: SystemOptions): Promise<System> {
+export async function startSystem(
+  paths: HomePaths,
+  config: Config,
+  opts: SystemOptions,
+): Promise<System> {
   const log = opts.logger;
   const startedAt = new Date();
   const closers: (() => Promise<void> | void)[] = [];
@@ -91,18 +100,44 @@ export async function startSystem(paths: HomePaths, config: Config, opts: System
     });
     closers.push(() => proxy.close());
     const proxyAddr = { hostname: proxy.hostname, port: proxy.port };
-    if (upstream) log.warn("test upstream override active (HALTON_METER_TEST_UPSTREAM)", { hosts: Object.keys(upstream.hosts) });
+    if (upstream) {
+      log.warn("test upstream override active (HALTON_METER_TEST_UPSTREAM)", {
+        hosts: Object.keys(upstream.hosts),
+      });
+    }
 
-    const cloudControl = await startCloud({ paths, config, logger: log });
-    closers.push(() => cloudControl.close());
-    const cloud: CloudControl = cloudControl;
+    // The cloud supervisor syncs when paired and idles otherwise. If it cannot start, capture
+    // goes on without sync (logged): a broken cloud never stops the proxy.
+    let cloud: CloudControl | undefined;
+    try {
+      const cloudControl = await startCloud({ paths, config, logger: log });
+      closers.push(() => cloudControl.close());
+      cloud = cloudControl;
+    } catch (e) {
+      log.error("cloud supervisor failed to start; capture continues without sync", { error: e });
+    }
 
     let dashboard: LocalServer | null = null;
     const app = createLocalApp(
-      { store, config, paths, logger: log.child({ component: "local_api" }), startedAt, proxyAddr, cloud },
-      [coreRoutes(() => dashboard && { hostname: dashboard.hostname, port: dashboard.port }), ...ROUTE_GROUPS],
+      {
+        store,
+        config,
+        paths,
+        logger: log.child({ component: "local_api" }),
+        startedAt,
+        proxyAddr,
+        cloud,
+      },
+      [
+        coreRoutes(() => dashboard && { hostname: dashboard.hostname, port: dashboard.port }),
+        ...ROUTE_GROUPS,
+      ],
     );
-    dashboard = await serveLocalApp(app, { hostname: "127.0.0.1", port: config.dashboard.port, logger: log });
+    dashboard = await serveLocalApp(app, {
+      hostname: "127.0.0.1",
+      port: config.dashboard.port,
+      logger: log,
+    });
     const server = dashboard;
     closers.push(() => server.close());
     log.info("local api listening", { hostname: server.hostname, port: server.port });

@@ -12,6 +12,7 @@ import { openapiRoutes } from "./routes/openapi.ts";
 import { pairingRoutes } from "./routes/pairing.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
 import { webRoutes } from "./web/pages.tsx";
+import { overviewPages } from "./web/overview.tsx";
 
 export type { AppDeps, AppEnv, Clock } from "./context.ts";
 export { systemClock } from "./context.ts";
@@ -27,6 +28,7 @@ const GROUPS = [
   authRoutes,
   openapiRoutes,
   webRoutes,
+  overviewPages,
 ];
 
 /** Builds the server app. Tests call this with a test database and an injected clock. */

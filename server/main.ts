@@ -1,6 +1,6 @@
 /**
  * @module Server entry: `deno task server` (port 8787 or PORT), `deno task server:migrate`
- * (`main.ts migrate`), and Deno Deploy (`Deno.serve` when run as main; `export default` for `deno serve`).
+ * (`main.ts migrate`), and the Deno Deploy entrypoint (it calls `Deno.serve` when run as main).
  */
 import type { Hono } from "hono";
 import { createApp, systemClock } from "./app.ts";
@@ -56,19 +56,6 @@ function configOrExit(): Readonly<ServerConfig> {
   }
   return r.value;
 }
-
-let lazy: Promise<ServerRuntime> | null = null;
-
-/** For `deno serve server/main.ts` and platforms that import a default fetch handler. */
-export default {
-  async fetch(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> {
-    if (!lazy) {
-      const config = configOrExit();
-      lazy = buildRuntime(config, createLogger({ level: config.logLevel }));
-    }
-    return (await lazy).app.fetch(req, info);
-  },
-};
 
 async function main(args: string[]): Promise<void> {
   const config = configOrExit();

@@ -8,7 +8,7 @@ import { createApp } from "./app.ts";
 import type { AppDeps, AppEnv, Clock } from "./context.ts";
 import { createTestDatabase, type TestDatabase } from "./db/pool.ts";
 import type { ServerConfig } from "./env.ts";
-import { silentLogger } from "./log.ts";
+import { type Logger, silentLogger } from "./log.ts";
 import { bootstrapAccount, type BootstrapResult } from "./services/accounts.ts";
 import { PricingCatalog, seedPricingRates } from "./services/pricing.ts";
 import { defaultPriceTable } from "../shared/pricing/mod.ts";
@@ -57,6 +57,8 @@ export interface TestServerOptions {
   config?: Partial<ServerConfig>;
   /** Postgres server URL to create the database on (default TEST_DATABASE_URL or local). */
   baseUrl?: string;
+  /** Logger (default silent). */
+  logger?: Logger;
 }
 
 /** Default password of `createAccount`. */
@@ -81,7 +83,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
   const deps: AppDeps = {
     sql: db.sql,
     clock,
-    logger: silentLogger,
+    logger: o.logger ?? silentLogger,
     config,
     prices: new PricingCatalog(db.sql, () => clock.now(), 0),
   };
@@ -124,5 +126,72 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestSe
       if (server) await server.shutdown();
       await db.close();
     },
+  };
+}
+
+/** Pairs a machine through the real API as the signed-in `cookie`; returns the `hm_sync_` token. */
+export async function pairDevice(
+  ts: TestServer,
+  o: { cookie: string; workspaceId: string; machineId?: string; hostname?: string },
+): Promise<{ token: string; machineId: string; pairingId: string }> {
+  const machineId = o.machineId ?? crypto.randomUUID();
+  const json = (body: unknown, headers: Record<string, string> = {}) => ({
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+  const start = await (await ts.fetch(
+    "/v1/pairing/start",
+    json({
+      machine_id: machineId,
+      hostname: o.hostname ?? "test-host",
+      daemon_version: "0.0.0-test",
+    }),
+  )).json();
+  const appr = await ts.fetch(
+    "/v1/pairing/approve",
+    json({ code: start.code, workspace_id: o.workspaceId }, { cookie: o.cookie }),
+  );
+  if (appr.status !== 200) {
+    throw new Error(`Cannot approve: HTTP ${appr.status} ${await appr.text()}`);
+  }
+  await appr.body?.cancel();
+  const poll = await (await ts.fetch(
+    "/v1/pairing/poll",
+    json({ pairing_id: start.pairing_id, poll_secret: start.poll_secret }),
+  )).json();
+  if (poll.status !== "approved") throw new Error(`Cannot pair: poll said ${JSON.stringify(poll)}`);
+  return { token: poll.token, machineId, pairingId: start.pairing_id };
+}
+
+/** A valid wire row (gpt-4o, 1000 prompt + 500 completion tokens) with `over` applied. */
+export function makeRow(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    request_id: crypto.randomUUID(),
+    timestamp: new Date().toISOString(),
+    provider: "openai",
+    model: "gpt-4o",
+    method: "POST",
+    path: "/v1/chat/completions",
+    status_code: 200,
+    prompt_tokens: 1000,
+    completion_tokens: 500,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    usage_status: "ok",
+    cost_usd_millicents: 750,
+    priced: true,
+    pricing_version: "test",
+    project_id: "proj-a",
+    ...over,
+  };
+}
+
+/** JSON request init with a Bearer token. */
+export function bearerJson(token: string, method: string, body?: unknown): RequestInit {
+  return {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
   };
 }

@@ -77,7 +77,11 @@ export class BodyParser implements StreamParser {
       this.#sse?.end();
       this.#json?.end();
       if (this.#failed) return err(`Cannot parse response body: ${this.#failed}`);
-      return ok(this.#collector.finish({ ex, mode: this.#mode, head: this.#json?.head ?? "" }));
+      const u = this.#collector.finish({ ex, mode: this.#mode, head: this.#json?.head ?? "" });
+      if (this.#json?.overflowed && !u.error) {
+        u.error = "Response JSON object too large to parse (over 64 MiB)";
+      }
+      return ok(u);
     } catch (e) {
       return err(`Cannot parse response body: ${e instanceof Error ? e.message : String(e)}`);
     }

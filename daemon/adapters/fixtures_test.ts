@@ -77,3 +77,28 @@ Deno.test("recorded fixtures: one byte per chunk", async (t) => {
     });
   }
 });
+
+Deno.test("recorded streams cut at every byte offset are incomplete, never ok, never over-counted", async (t) => {
+  for (const f of fixtures.filter((x) => x.headers["content-type"]?.includes("event-stream"))) {
+    await t.step(f.name, () => {
+      const whole = parseChunks(f, [f.response]);
+      const n = f.response.length;
+      const stride = n > 8192 ? 61 : 1;
+      for (let i = 0; i < n; i += stride) {
+        const a = adapterFor(f);
+        const ex = fixtureExchange(f, { outcome: "upstream_cut", error: "connection reset" });
+        const p = a.streamParser(ex.request, f.status, f.headers["content-type"]);
+        p.push(f.response.subarray(0, i));
+        const r = p.finish(ex);
+        if (!r.ok) throw new Error(r.error);
+        const usage: Usage = r.value;
+        equal(usage.usage_status, "incomplete", `cut at ${i}`);
+        ok(usage.error);
+        for (const k of ["prompt_tokens", "cache_read_tokens", "web_search_requests"] as const) {
+          const v: number | null = usage[k];
+          ok(v === null || v <= (whole[k] ?? 0), `${k} ${v} at ${i}`);
+        }
+      }
+    });
+  }
+});

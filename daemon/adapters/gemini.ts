@@ -72,7 +72,11 @@ class GeminiCollector implements Collector {
   sawAny = false;
   error: string | null = null;
 
-  constructor(readonly req: FlowRequest) {}
+  readonly isCountTokens: boolean;
+
+  constructor(readonly req: FlowRequest) {
+    this.isCountTokens = geminiPath(req.path)?.method === "countTokens";
+  }
 
   #chunk(json: string): void {
     this.sawAny = true;
@@ -82,7 +86,7 @@ class GeminiCollector implements Collector {
       const e = errorText(tryJson(json));
       if (e) this.error = e;
     }
-    if (this.countTokens === null && /"totalTokens"\s*:/.test(json)) {
+    if (this.isCountTokens && this.countTokens === null && /"totalTokens"\s*:/.test(json)) {
       this.countTokens = count(obj(tryJson(json))?.totalTokens);
     }
   }

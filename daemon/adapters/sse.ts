@@ -102,6 +102,9 @@ export class SseDecoder {
   }
 }
 
+/** Largest single JSON object buffered (characters); bigger bodies are not parsed. */
+export const MAX_OBJECT_CHARS = 64 * 1024 * 1024;
+
 /**
  * Splits streamed JSON into top-level objects: a single object, a JSON array of objects (Gemini's
  * non-SSE streaming), or concatenated objects / JSONL. Leading blank lines are ignored. Objects are
@@ -115,6 +118,8 @@ export class JsonObjectSplitter {
   #inString = false;
   #escape = false;
   #onObject: (json: string) => void;
+  /** True when an object exceeded the size cap and the rest of the body was ignored. */
+  overflowed = false;
   /** True once any non-whitespace character was seen. */
   sawContent = false;
   /** The first characters of the body (for error messages of non-JSON bodies). */
@@ -131,6 +136,7 @@ export class JsonObjectSplitter {
 
   /** Feeds decoded text. */
   pushText(s: string): void {
+    if (this.#emitDepth === -2) return;
     if (this.head.length < 300) this.head += s.slice(0, 300 - this.head.length);
     let objStart = this.#depth > this.#emitDepth && this.#emitDepth >= 0 ? 0 : -1;
     for (let i = 0; i < s.length; i++) {
@@ -163,7 +169,16 @@ export class JsonObjectSplitter {
         this.sawContent = true;
       }
     }
-    if (objStart !== -1) this.#buf += s.slice(objStart);
+    if (objStart !== -1) {
+      this.#buf += s.slice(objStart);
+      if (this.#buf.length > MAX_OBJECT_CHARS) {
+        // A single object this large is not a usage carrier we can afford to hold: drop it.
+        this.#buf = "";
+        this.overflowed = true;
+        this.#depth = 0;
+        this.#emitDepth = -2; // ignore the rest of the body
+      }
+    }
   }
 
   /** Flushes a trailing partial UTF-8 sequence. */

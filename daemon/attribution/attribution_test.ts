@@ -26,16 +26,32 @@ async function tempTree(files: Record<string, string>): Promise<string> {
 
 Deno.test("request-level resolvers win without a process lookup", async (t) => {
   const cases = [
-    { name: "header", req: { headers: { "x-halton-project": "web-app" } }, want: ["web-app", "header"] },
+    {
+      name: "header",
+      req: { headers: { "x-halton-project": "web-app" } },
+      want: ["web-app", "header"],
+    },
     { name: "path_label", req: { pathLabel: "labelled" }, want: ["labelled", "path_label"] },
-    { name: "header beats path label", req: { headers: { "x-halton-project": "h" }, pathLabel: "p" }, want: ["h", "header"] },
-    { name: "header normalised", req: { headers: { "x-halton-project": "My App" } }, want: ["my-app", "header"] },
+    {
+      name: "header beats path label",
+      req: { headers: { "x-halton-project": "h" }, pathLabel: "p" },
+      want: ["h", "header"],
+    },
+    {
+      name: "header normalised",
+      req: { headers: { "x-halton-project": "My App" } },
+      want: ["my-app", "header"],
+    },
     {
       name: "api_key_map for a remote client",
       req: { client: { address: "10.0.0.9", port: 5 }, apiKeySha256: "abcdef12" + "0".repeat(56) },
       want: ["billing", "api_key_map"],
     },
-    { name: "default for a remote client", req: { client: { address: "10.0.0.9", port: 5 } }, want: ["unattributed", "default"] },
+    {
+      name: "default for a remote client",
+      req: { client: { address: "10.0.0.9", port: 5 } },
+      want: ["unattributed", "default"],
+    },
   ];
   const attributor = createAttributor({ config, logger: nullLogger });
   for (const c of cases) {
@@ -62,8 +78,20 @@ Deno.test({
       want: [string, string];
       corrupt?: boolean;
     }[] = [
-      { name: "rcfile in a parent folder", files: { "proj/.halton-meter.toml": 'project = "rc-proj"\n', "proj/src/": "" }, cwd: "proj/src", env: { HALTON_METER_PROJECT: "env-proj" }, want: ["rc-proj", "rcfile"] },
-      { name: "env when no rcfile", files: { "plain/": "" }, cwd: "plain", env: { HALTON_METER_PROJECT: "env-proj" }, want: ["env-proj", "env"] },
+      {
+        name: "rcfile in a parent folder",
+        files: { "proj/.halton-meter.toml": 'project = "rc-proj"\n', "proj/src/": "" },
+        cwd: "proj/src",
+        env: { HALTON_METER_PROJECT: "env-proj" },
+        want: ["rc-proj", "rcfile"],
+      },
+      {
+        name: "env when no rcfile",
+        files: { "plain/": "" },
+        cwd: "plain",
+        env: { HALTON_METER_PROJECT: "env-proj" },
+        want: ["env-proj", "env"],
+      },
       {
         name: "corrupt rcfile is logged and skipped",
         files: { "bad/.halton-meter.toml": "project = [unclosed\n" },
@@ -76,27 +104,55 @@ Deno.test({
         name: "IDE label in the parent chain",
         files: { "ws/": "", "bin/": "" },
         cwd: "ws",
-        wrapper: (root) => [join(root, "bin/code"), "-c", "{CMD}", "code", `--folder-uri=file://${root}/My%20Workspace`],
+        wrapper: (
+          root,
+        ) => [
+          join(root, "bin/code"),
+          "-c",
+          "{CMD}",
+          "code",
+          `--folder-uri=file://${root}/My%20Workspace`,
+        ],
         want: ["my-workspace", "parent_ide_argv_label"],
       },
       {
         name: "git origin slug",
-        files: { "repo/.git/config": '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:acme/Payments-API.git\n', "repo/pkg/": "" },
+        files: {
+          "repo/.git/config":
+            '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:acme/Payments-API.git\n',
+          "repo/pkg/": "",
+        },
         cwd: "repo/pkg",
         want: ["payments-api", "git"],
       },
-      { name: "git root name without origin", files: { "Lonely_Repo/.git/config": "[core]\n", "Lonely_Repo/a/": "" }, cwd: "Lonely_Repo/a", want: ["lonely_repo", "git"] },
-      { name: "workdir basename", files: { "Just Files/": "" }, cwd: "Just Files", want: ["just-files", "workdir"] },
+      {
+        name: "git root name without origin",
+        files: { "Lonely_Repo/.git/config": "[core]\n", "Lonely_Repo/a/": "" },
+        cwd: "Lonely_Repo/a",
+        want: ["lonely_repo", "git"],
+      },
+      {
+        name: "workdir basename",
+        files: { "Just Files/": "" },
+        cwd: "Just Files",
+        want: ["just-files", "workdir"],
+      },
     ];
     for (const c of cases) {
       await t.step(c.name, async () => {
         const root = await tempTree(c.files);
         if (c.wrapper) await Deno.symlink("/bin/sh", join(root, "bin/code"));
-        const client = await spawnClient({ cwd: join(root, c.cwd), env: c.env, wrapper: c.wrapper?.(root) });
+        const client = await spawnClient({
+          cwd: join(root, c.cwd),
+          env: c.env,
+          wrapper: c.wrapper?.(root),
+        });
         try {
           const before = errors.length;
           const attributor = createAttributor({ config, logger });
-          const a = await attributor.resolve(testRequest({ client: { address: "127.0.0.1", port: client.port } }));
+          const a = await attributor.resolve(
+            testRequest({ client: { address: "127.0.0.1", port: client.port } }),
+          );
           assert.deepEqual([a.project_id, a.attribution_method], c.want, JSON.stringify(a.trail));
           assert.equal(a.source_workdir, await Deno.realPath(join(root, c.cwd)));
           assert.ok(a.client_pid !== null && a.client_pid > 0);
@@ -123,7 +179,12 @@ Deno.test({
     const client = await spawnClient({ cwd: join(root, "p") });
     let clock = 1_000_000;
     try {
-      const attributor = createAttributor({ config, logger: nullLogger, ttlMs: 3000, now: () => clock });
+      const attributor = createAttributor({
+        config,
+        logger: nullLogger,
+        ttlMs: 3000,
+        now: () => clock,
+      });
       const req = () => testRequest({ client: { address: "127.0.0.1", port: client.port } });
       assert.equal((await attributor.resolve(req())).project_id, "first");
       await Deno.writeTextFile(join(root, "p/.halton-meter.toml"), 'project = "second"\n');
@@ -144,15 +205,33 @@ Deno.test("a vanished client port falls through to the default", async () => {
   const a = await attributor.resolve(testRequest({ client: { address: "127.0.0.1", port: 1 } }));
   assert.equal(a.attribution_method, "default");
   assert.equal(a.client_pid, null);
-  assert.match(a.trail.find((x) => x.resolver === "rcfile")!.detail!, /no process owns local port 1/);
+  assert.match(
+    a.trail.find((x) => x.resolver === "rcfile")!.detail!,
+    /no process owns local port 1/,
+  );
 });
 
 Deno.test("explain shows every resolver for a directory", async () => {
-  const root = await tempTree({ "x/.halton-meter.toml": 'project = "xp"\n', "x/.git/config": "[core]\n" });
+  const root = await tempTree({
+    "x/.halton-meter.toml": 'project = "xp"\n',
+    "x/.git/config": "[core]\n",
+  });
   try {
-    const a = await explain({ cwd: join(root, "x") }, { config, inspector: systemInspector(), logger: nullLogger });
+    const a = await explain({ cwd: join(root, "x") }, {
+      config,
+      inspector: systemInspector(),
+      logger: nullLogger,
+    });
     assert.deepEqual(a.trail.map((r) => r.resolver), [
-      "header", "path_label", "rcfile", "env", "parent_ide_argv_label", "git", "workdir", "api_key_map", "default",
+      "header",
+      "path_label",
+      "rcfile",
+      "env",
+      "parent_ide_argv_label",
+      "git",
+      "workdir",
+      "api_key_map",
+      "default",
     ]);
     assert.equal(a.project_id, "xp");
     assert.equal(a.trail.find((r) => r.resolver === "git")!.project, "x");

@@ -42,6 +42,8 @@ export function createAttributor(opts: AttributorOptions): CachingAttributor {
   const ttl = opts.ttlMs ?? PID_CACHE_TTL_MS;
   const now = opts.now ?? Date.now;
   const cache = new Map<number, { expires: number; value: Promise<ProcessAnswers> }>();
+  // A keep-alive connection keeps its source port: requests on it skip the socket-table read.
+  const ports = new Map<string, { expires: number; pid: number }>();
   const isLoopback = (a: string) =>
     a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.") || a === "localhost";
 
@@ -66,10 +68,23 @@ export function createAttributor(opts: AttributorOptions): CachingAttributor {
         let pidDetail: string | undefined;
         const early = header || req.pathLabel;
         if (!early) {
-          if (!isLoopback(req.client.address)) pidDetail = `client ${req.client.address} is not local`;
-          else {
-            pid = await inspector.pidForLocalPort(req.client.port);
-            if (pid === null) pidDetail = `no process owns local port ${req.client.port}`;
+          if (!isLoopback(req.client.address)) {
+            pidDetail = `client ${req.client.address} is not local`;
+          } else {
+            const key = `${req.client.address}:${req.client.port}`;
+            const t = now();
+            const known = ports.get(key);
+            if (known && known.expires > t) pid = known.pid;
+            else {
+              pid = await inspector.pidForLocalPort(req.client.port, req.client.address);
+              if (pid === null) pidDetail = `no process owns local port ${req.client.port}`;
+              else {
+                if (ports.size > 1024) {
+                  for (const [k, v] of ports) if (v.expires <= t) ports.delete(k);
+                }
+                ports.set(key, { expires: t + ttl, pid });
+              }
+            }
           }
         }
         return await runChain(
@@ -95,6 +110,7 @@ export function createAttributor(opts: AttributorOptions): CachingAttributor {
     },
     clearCache(): void {
       cache.clear();
+      ports.clear();
     },
   };
 }

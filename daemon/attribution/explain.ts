@@ -20,14 +20,24 @@ export interface ExplainTarget {
  */
 export async function explain(
   target: ExplainTarget,
-  deps: { config: Config; inspector: ProcessInspector; logger: Logger; onRcError?: (m: string) => void },
+  deps: {
+    config: Config;
+    inspector: ProcessInspector;
+    logger: Logger;
+    onRcError?: (m: string) => void;
+  },
 ): Promise<Attribution> {
   const pid = target.cwd !== undefined ? null : target.pid ?? Deno.pid;
   const cwd = target.cwd;
   return await runChain(
     { header: null, pathLabel: null, apiKeySha256: null, pid, cwd, pidDetail: "no process" },
     deps.config,
-    () => processAnswers(deps.inspector, pid, cwd, { full: true, logger: deps.logger, onRcError: deps.onRcError }),
+    () =>
+      processAnswers(deps.inspector, pid, cwd, {
+        full: true,
+        logger: deps.logger,
+        onRcError: deps.onRcError,
+      }),
     true,
   );
 }

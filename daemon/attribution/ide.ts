@@ -21,17 +21,39 @@ interface Tool {
 }
 
 const TOOLS: Tool[] = [
-  { name: "cursor", match: /(^|[/\\])cursor(\.exe)?$|[/\\]Cursor\.app[/\\]|[/\\]cursor[/\\]cursor$/i, positional: true },
-  { name: "vscode", match: /(^|[/\\])(code|code-insiders|codium|code-oss)(\.exe)?$|[/\\]Visual Studio Code[^/\\]*\.app[/\\]|[/\\]vscode-server[/\\]/i, positional: true },
   {
-    name: "jetbrains",
-    match: /(^|[/\\])(idea|pycharm|webstorm|goland|clion|rider|rubymine|phpstorm|datagrip|rustrover|studio)(64)?(\.sh|\.exe)?$|com\.intellij\.idea\.Main|[/\\](JetBrains|IntelliJ IDEA|PyCharm|WebStorm|GoLand)[^/\\]*[/\\]/i,
+    name: "cursor",
+    match: /(^|[/\\])cursor(\.exe)?$|[/\\]Cursor\.app[/\\]|[/\\]cursor[/\\]cursor$/i,
     positional: true,
   },
-  { name: "zed", match: /(^|[/\\])(zed|zeditor|zed-editor)(\.exe)?$|[/\\]Zed\.app[/\\]/i, positional: true },
-  { name: "claude-code", match: /(^|[/\\])claude(\.exe)?$|@anthropic-ai[/\\]claude-code[/\\]/i, positional: false },
+  {
+    name: "vscode",
+    match:
+      /(^|[/\\])(code|code-insiders|codium|code-oss)(\.exe)?$|[/\\]Visual Studio Code[^/\\]*\.app[/\\]|[/\\]vscode-server[/\\]/i,
+    positional: true,
+  },
+  {
+    name: "jetbrains",
+    match:
+      /(^|[/\\])(idea|pycharm|webstorm|goland|clion|rider|rubymine|phpstorm|datagrip|rustrover|studio)(64)?(\.sh|\.exe)?$|com\.intellij\.idea\.Main|[/\\](JetBrains|IntelliJ IDEA|PyCharm|WebStorm|GoLand)[^/\\]*[/\\]/i,
+    positional: true,
+  },
+  {
+    name: "zed",
+    match: /(^|[/\\])(zed|zeditor|zed-editor)(\.exe)?$|[/\\]Zed\.app[/\\]/i,
+    positional: true,
+  },
+  {
+    name: "claude-code",
+    match: /(^|[/\\])claude(\.exe)?$|@anthropic-ai[/\\]claude-code[/\\]/i,
+    positional: false,
+  },
   { name: "codex", match: /(^|[/\\])codex(\.exe)?$|@openai[/\\]codex[/\\]/i, positional: false },
-  { name: "aider", match: /(^|[/\\])aider(\.exe)?$|[/\\]aider[/\\]main\.py$|^aider$/i, positional: false },
+  {
+    name: "aider",
+    match: /(^|[/\\])aider(\.exe)?$|[/\\]aider[/\\]main\.py$|^aider$/i,
+    positional: false,
+  },
 ];
 
 /** Flags whose value names a workspace folder (or a `file://` URI of one). */
@@ -106,6 +128,8 @@ export function ideLabelFromChain(
   }
   return {
     project: null,
-    detail: chain.length === 0 ? "no parent chain" : `no known IDE or agent with a workspace in ${chain.length} parents`,
+    detail: chain.length === 0
+      ? "no parent chain"
+      : `no known IDE or agent with a workspace in ${chain.length} parents`,
   };
 }

@@ -3,8 +3,11 @@ import type { ProcInfo } from "./ide.ts";
 
 /** Looks up the process behind a loopback connection and reads its cwd, env and parents. */
 export interface ProcessInspector {
-  /** The pid owning the TCP socket whose LOCAL port is `port` (the client end), or null. */
-  pidForLocalPort(port: number): Promise<number | null>;
+  /**
+   * The pid owning the TCP socket whose LOCAL port is `port` (the client end), or null.
+   * `address` is the client's address as the proxy saw it (picks the socket family first).
+   */
+  pidForLocalPort(port: number, address?: string): Promise<number | null>;
   /** The process's working directory, or null when unreadable. */
   cwd(pid: number): Promise<string | null>;
   /** One variable of the process's environment; undefined when the environment is unreadable. */

@@ -44,21 +44,38 @@ function readText(path: string): string | null {
   }
 }
 
-/** Socket inode of the connection whose local port is `port`, or null. */
-export function inodeForLocalPort(port: number, root = "/proc"): number | null {
-  let fallback: number | null = null;
-  for (const file of ["net/tcp", "net/tcp6"]) {
-    const text = readText(`${root}/${file}`);
-    if (!text) continue;
+/**
+ * Socket inode of the connection whose local port is `port`, or null. The kernel builds these
+ * files on read (milliseconds on big hosts), so they are read asynchronously, the likely family
+ * first: IPv4 clients are in `tcp`, IPv6 (and dual-stack) ones in `tcp6`.
+ */
+export async function inodeForLocalPort(
+  port: number,
+  address = "127.0.0.1",
+  root = "/proc",
+): Promise<number | null> {
+  const files = address.includes(":") && !address.startsWith("::ffff:")
+    ? ["net/tcp6", "net/tcp"]
+    : ["net/tcp", "net/tcp6"];
+  const needle = ":" + port.toString(16).toUpperCase().padStart(4, "0") + " ";
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(`${root}/${file}`);
+    } catch {
+      continue;
+    }
     // Cheap pre-filter: the port appears as 4 upper-case hex digits after a colon.
-    if (!text.includes(":" + port.toString(16).toUpperCase().padStart(4, "0"))) continue;
+    if (!text.includes(needle)) continue;
+    let fallback: number | null = null;
     for (const e of parseProcNetTcp(text)) {
       if (e.localPort !== port || e.inode === 0) continue;
       if (e.state === ESTABLISHED) return e.inode;
       fallback ??= e.inode;
     }
+    if (fallback !== null) return fallback;
   }
-  return fallback;
+  return null;
 }
 
 function pidHasSocket(pid: number, link: string): boolean {
@@ -90,9 +107,9 @@ export function createLinuxInspector(opts: { hotSize?: number } = {}): ProcessIn
   };
 
   return {
-    async pidForLocalPort(port: number): Promise<number | null> {
+    async pidForLocalPort(port: number, address?: string): Promise<number | null> {
       // Read the socket table first, while the client's connection is surely open.
-      const inode = inodeForLocalPort(port);
+      const inode = await inodeForLocalPort(port, address);
       if (inode === null) return null;
       const link = `socket:[${inode}]`;
       for (const pid of hot) {
@@ -110,7 +127,7 @@ export function createLinuxInspector(opts: { hotSize?: number } = {}): ProcessIn
           return pid;
         }
         // Yield now and then so a long scan never stalls the proxy's event loop.
-        if (++n % 24 === 0) await new Promise((r) => setTimeout(r, 0));
+        if (++n % 16 === 0) await new Promise((r) => setTimeout(r, 0));
       }
       return null;
     },
@@ -141,7 +158,10 @@ export function createLinuxInspector(opts: { hotSize?: number } = {}): ProcessIn
         const stat = readText(`/proc/${cur}/stat`);
         if (!stat) break;
         const cmd = readText(`/proc/${cur}/cmdline`) ?? "";
-        out.push({ pid: cur, argv: cmd.split("\0").filter((s, i, a) => s !== "" || i < a.length - 1) });
+        out.push({
+          pid: cur,
+          argv: cmd.split("\0").filter((s, i, a) => s !== "" || i < a.length - 1),
+        });
         // Fields after the last ")" (the name may contain spaces or parentheses): state ppid …
         const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
         if (!Number.isInteger(ppid) || ppid === cur) break;

@@ -30,7 +30,9 @@ export function parseRcFile(path: string, text: string): Result<RcFile, string> 
     return err(`Cannot parse ${path}: project must be a string, e.g. project = "my-app"`);
   }
   const problem = slugProblem(project);
-  if (problem) return err(`Cannot parse ${path}: project "${project}" is not a valid slug: ${problem}`);
+  if (problem) {
+    return err(`Cannot parse ${path}: project "${project}" is not a valid slug: ${problem}`);
+  }
   return ok({ path, project });
 }
 

@@ -39,7 +39,11 @@ export interface ProcessAnswers {
 }
 
 /** Turns an explicit label into a slug: kept when valid, else normalised (or rejected). */
-function explicit(resolver: string, value: string | null | undefined, from: string): ResolverAnswer {
+function explicit(
+  resolver: string,
+  value: string | null | undefined,
+  from: string,
+): ResolverAnswer {
   if (value === null || value === undefined || value.trim() === "") {
     return { resolver, project: null, detail: `no ${from}` };
   }
@@ -66,15 +70,17 @@ export async function processAnswers(
   const done = () => !opts.full && answers.some((a) => a.project !== null);
 
   // rcfile
-  if (cwd === null) answers.push({ resolver: "rcfile", project: null, detail: "working directory unknown" });
-  else {
+  if (cwd === null) {
+    answers.push({ resolver: "rcfile", project: null, detail: "working directory unknown" });
+  } else {
     const rc = findRcFile(cwd);
     if (!rc.ok) {
       opts.logger.error(rc.error, { resolver: "rcfile", pid });
       opts.onRcError?.(rc.error);
       answers.push({ resolver: "rcfile", project: null, detail: rc.error });
-    } else if (rc.value) answers.push({ resolver: "rcfile", project: rc.value.project, detail: rc.value.path });
-    else answers.push({ resolver: "rcfile", project: null, detail: "no .halton-meter.toml" });
+    } else if (rc.value) {
+      answers.push({ resolver: "rcfile", project: rc.value.project, detail: rc.value.path });
+    } else answers.push({ resolver: "rcfile", project: null, detail: "no .halton-meter.toml" });
   }
   if (done()) return { cwd, answers };
 
@@ -91,8 +97,9 @@ export async function processAnswers(
   if (done()) return { cwd, answers };
 
   // parent_ide_argv_label
-  if (pid === null) answers.push({ resolver: "parent_ide_argv_label", project: null, detail: "no process" });
-  else {
+  if (pid === null) {
+    answers.push({ resolver: "parent_ide_argv_label", project: null, detail: "no process" });
+  } else {
     const chain = await inspector.chain(pid, MAX_PARENTS);
     answers.push({ resolver: "parent_ide_argv_label", ...ideLabelFromChain(chain) });
   }
@@ -116,11 +123,15 @@ export function apiKeyAnswer(config: Config, sha: string | null): ResolverAnswer
   if (!sha) return { resolver: "api_key_map", project: null, detail: "no API key" };
   let best: [string, string] | null = null;
   for (const [prefix, project] of Object.entries(config.attribution.api_keys)) {
-    if (sha.startsWith(prefix) && (!best || prefix.length > best[0].length)) best = [prefix, project];
+    if (sha.startsWith(prefix) && (!best || prefix.length > best[0].length)) {
+      best = [prefix, project];
+    }
   }
-  return best
-    ? { resolver: "api_key_map", project: best[1], detail: `key sha256 ${best[0]}…` }
-    : { resolver: "api_key_map", project: null, detail: `key sha256 ${sha.slice(0, 8)}… not mapped` };
+  return best ? { resolver: "api_key_map", project: best[1], detail: `key sha256 ${best[0]}…` } : {
+    resolver: "api_key_map",
+    project: null,
+    detail: `key sha256 ${sha.slice(0, 8)}… not mapped`,
+  };
 }
 
 /** The default answer: `[attribution] default_project`, else `unattributed`. Always a project. */

@@ -9,14 +9,38 @@ import { findRcFile, parseRcFile, writeRcFile } from "./rcfile.ts";
 
 Deno.test("IDE and agent argv labels", async (t) => {
   const cases: [string, string[], string | null][] = [
-    ["vscode folder uri", ["/usr/share/code/code", "--folder-uri", "file:///home/me/Shop%20Front"], "vscode:shop-front"],
+    [
+      "vscode folder uri",
+      ["/usr/share/code/code", "--folder-uri", "file:///home/me/Shop%20Front"],
+      "vscode:shop-front",
+    ],
     ["vscode positional", ["/usr/bin/code", "/home/me/api/"], "vscode:api"],
     ["vscode helper has no folder", ["/usr/share/code/code", "--type=ptyHost", "/x/y"], null],
-    ["cursor workspace file", ["/opt/cursor/cursor", "/home/me/mono.code-workspace"], "cursor:mono"],
-    ["jetbrains launcher", ["/opt/idea/bin/idea.sh", "/home/me/kotlin-svc"], "jetbrains:kotlin-svc"],
-    ["jetbrains java main", ["java", "-Xmx2g", "-cp", "/opt/idea/lib/a.jar", "com.intellij.idea.Main", "/src/billing"], "jetbrains:billing"],
+    [
+      "cursor workspace file",
+      ["/opt/cursor/cursor", "/home/me/mono.code-workspace"],
+      "cursor:mono",
+    ],
+    [
+      "jetbrains launcher",
+      ["/opt/idea/bin/idea.sh", "/home/me/kotlin-svc"],
+      "jetbrains:kotlin-svc",
+    ],
+    ["jetbrains java main", [
+      "java",
+      "-Xmx2g",
+      "-cp",
+      "/opt/idea/lib/a.jar",
+      "com.intellij.idea.Main",
+      "/src/billing",
+    ], "jetbrains:billing"],
     ["zed", ["/usr/bin/zed", "/home/me/notes"], "zed:notes"],
-    ["claude code add-dir", ["node", "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js", "--add-dir", "/w/agent-x"], "claude-code:agent-x"],
+    ["claude code add-dir", [
+      "node",
+      "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js",
+      "--add-dir",
+      "/w/agent-x",
+    ], "claude-code:agent-x"],
     ["codex --cd", ["codex", "--cd", "/w/tools"], "codex:tools"],
     ["aider without label", ["aider", "--model", "gpt-5"], null],
     ["unrelated editor on a folder named code", ["vim", "/home/me/code"], null],
@@ -37,9 +61,12 @@ Deno.test("git remote slugs", async (t) => {
     ["/srv/git/local-repo.git", "local-repo"],
     ["", null],
   ];
-  for (const [url, want] of cases) await t.step(url || "(empty)", () => assert.equal(slugFromRemote(url), want));
+  for (const [url, want] of cases) {
+    await t.step(url || "(empty)", () => assert.equal(slugFromRemote(url), want));
+  }
   await t.step("origin among remotes", () => {
-    const cfg = '[remote "upstream"]\n\turl = git@x:a/up.git\n[remote "origin"]\n\tfetch = +refs\n\turl = git@x:a/mine.git\n';
+    const cfg =
+      '[remote "upstream"]\n\turl = git@x:a/up.git\n[remote "origin"]\n\tfetch = +refs\n\turl = git@x:a/mine.git\n';
     assert.equal(originFromConfig(cfg), "git@x:a/mine.git");
   });
 });
@@ -65,7 +92,10 @@ Deno.test("rcfile parse, find and write", async (t) => {
       });
     }
     await t.step("write then find from a subfolder, keeping other keys", async () => {
-      await Deno.writeTextFile(join(root, ".halton-meter.toml"), 'note = "keep"\nproject = "old"\n');
+      await Deno.writeTextFile(
+        join(root, ".halton-meter.toml"),
+        'note = "keep"\nproject = "old"\n',
+      );
       const w = writeRcFile(root, "new-one");
       assert.ok(w.ok);
       await Deno.mkdir(join(root, "a/b"), { recursive: true });
@@ -84,9 +114,15 @@ Deno.test("rcfile parse, find and write", async (t) => {
 
 Deno.test("socket tables", async (t) => {
   await t.step("/proc/net/tcp", () => {
-    const text = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+    const text =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
       "   0: 0100007F:D431 0100007F:1F9A 01 00000000:00000000 00:00000000 00000000  1000        0 98765 1 0 20 4 30 10 -1\n";
-    assert.deepEqual(parseProcNetTcp(text), [{ localPort: 0xd431, remotePort: 8090, state: 1, inode: 98765 }]);
+    assert.deepEqual(parseProcNetTcp(text), [{
+      localPort: 0xd431,
+      remotePort: 8090,
+      state: 1,
+      inode: 98765,
+    }]);
   });
   await t.step("lsof -Fpn", () => {
     const text = "p100\nn127.0.0.1:8090->127.0.0.1:54000\np200\nn127.0.0.1:54000->127.0.0.1:8090\n";

@@ -91,7 +91,12 @@ export function createCapture(deps: CaptureDeps): Capture {
         const oldest = flows.keys().next().value;
         if (oldest !== undefined) flows.delete(oldest);
       }
-      s = { adapter: findAdapter(req), attribution: startAttribution(req), parser: null, parserFailed: null };
+      s = {
+        adapter: findAdapter(req),
+        attribution: startAttribution(req),
+        parser: null,
+        parserFailed: null,
+      };
       flows.set(req.id, s);
     }
     return s;
@@ -103,7 +108,9 @@ export function createCapture(deps: CaptureDeps): Capture {
       const s = stateOf(req);
       let rewriteBody = false;
       try {
-        rewriteBody = s.adapter?.wantsRewrite?.(req, { injectStreamUsage: deps.config.capture.inject_stream_usage }) ??
+        rewriteBody = s.adapter?.wantsRewrite?.(req, {
+          injectStreamUsage: deps.config.capture.inject_stream_usage,
+        }) ??
           false;
       } catch (e) {
         log.error("adapter wantsRewrite failed", { request_id: req.id, error: e });
@@ -204,13 +211,33 @@ export function createCapture(deps: CaptureDeps): Capture {
 
     let row: StoredRow;
     try {
-      row = buildRow(ex, usage, cost, pricingVersion, attribution, hash, captureError, deps.hostname);
-      const bodies = deps.config.capture.store_bodies ? buildBodies(ex, deps.config.capture.max_body_bytes) : [];
+      row = buildRow(
+        ex,
+        usage,
+        cost,
+        pricingVersion,
+        attribution,
+        hash,
+        captureError,
+        deps.hostname,
+      );
+      const bodies = deps.config.capture.store_bodies
+        ? buildBodies(ex, deps.config.capture.max_body_bytes)
+        : [];
       deps.writer.add(row, bodies);
     } catch (e) {
       // Still a row: the bare exchange without usage, cost or bodies.
       log.error("capture row failed; writing a bare row", { request_id: req.id, error: e });
-      row = buildRow(ex, null, null, pricingVersion, fallbackAttribution("capture failed"), null, `capture failed: ${(e as Error).message}`, deps.hostname);
+      row = buildRow(
+        ex,
+        null,
+        null,
+        pricingVersion,
+        fallbackAttribution("capture failed"),
+        null,
+        `capture failed: ${(e as Error).message}`,
+        deps.hostname,
+      );
       deps.writer.add(row, []);
     }
     try {
@@ -316,7 +343,19 @@ export function buildBodies(ex: Exchange, maxBytes: number): StoredBody[] {
       truncated: truncated || cut,
     });
   };
-  add("request", ex.requestBody, ex.requestBodyBytes, ex.requestBodyTruncated, ex.request.headers["content-type"]);
-  add("response", ex.responseBody, ex.responseBodyBytes, ex.responseBodyTruncated, ex.responseHeaders["content-type"]);
+  add(
+    "request",
+    ex.requestBody,
+    ex.requestBodyBytes,
+    ex.requestBodyTruncated,
+    ex.request.headers["content-type"],
+  );
+  add(
+    "response",
+    ex.responseBody,
+    ex.responseBodyBytes,
+    ex.responseBodyTruncated,
+    ex.responseHeaders["content-type"],
+  );
   return out;
 }

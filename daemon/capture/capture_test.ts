@@ -84,7 +84,11 @@ function request(over: Partial<FlowRequest> = {}): FlowRequest {
     path: "/v1/chat/completions",
     routePrefix: null,
     pathLabel: null,
-    headers: { "content-type": "application/json", "user-agent": "OpenAI/JS 7.0", "x-halton-project": "billing" },
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "OpenAI/JS 7.0",
+      "x-halton-project": "billing",
+    },
     apiKeySha256: null,
     startedAt: Date.parse("2026-11-20T10:00:00Z"),
     client: { address: "127.0.0.1", port: 50000 },
@@ -92,7 +96,10 @@ function request(over: Partial<FlowRequest> = {}): FlowRequest {
   };
 }
 
-const REQ_BODY = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+const REQ_BODY = JSON.stringify({
+  model: "gpt-4o-mini",
+  messages: [{ role: "user", content: "hi" }],
+});
 
 function exchange(req: FlowRequest, responseBody: string, over: Partial<Exchange> = {}): Exchange {
   const rb = enc.encode(REQ_BODY);
@@ -117,7 +124,13 @@ function exchange(req: FlowRequest, responseBody: string, over: Partial<Exchange
 
 /** Runs one exchange through the hooks (request → response chunks → exchange) and returns the stored row. */
 async function capture(
-  opts: { toml?: string; attributor?: "ok" | "reject" | "throw"; req?: FlowRequest; response: string; chunks?: string[] },
+  opts: {
+    toml?: string;
+    attributor?: "ok" | "reject" | "throw";
+    req?: FlowRequest;
+    response: string;
+    chunks?: string[];
+  },
 ) {
   const dir = await Deno.makeTempDir();
   const store = Store.open(`${dir}/db.sqlite`);
@@ -134,10 +147,14 @@ async function capture(
     logger: nullLogger,
   });
   const req = opts.req ?? request();
-  const outgoing = new Headers({ "x-halton-project": "billing", "content-type": "application/json" });
+  const outgoing = new Headers({
+    "x-halton-project": "billing",
+    "content-type": "application/json",
+  });
   const decision = hooks.onRequest?.(req, outgoing);
   const rewritten = hooks.rewriteRequestBody?.(req, enc.encode(REQ_BODY));
-  const tap = hooks.onResponse?.(req, 200, new Headers({ "content-type": "application/json" })) ?? null;
+  const tap = hooks.onResponse?.(req, 200, new Headers({ "content-type": "application/json" })) ??
+    null;
   for (const c of opts.chunks ?? [opts.response]) tap?.chunk(enc.encode(c));
   hooks.onExchange(exchange(req, opts.response), tap);
   await hooks.drain();
@@ -157,7 +174,10 @@ const RESPONSE = JSON.stringify({
 
 Deno.test("capture turns exchanges into rows", async (t) => {
   await t.step("a priced, attributed row with bodies, timings and prompt hash", async () => {
-    const { row, bodies, outgoing, decision, rewritten } = await capture({ response: RESPONSE, chunks: [RESPONSE.slice(0, 10), RESPONSE.slice(10)] });
+    const { row, bodies, outgoing, decision, rewritten } = await capture({
+      response: RESPONSE,
+      chunks: [RESPONSE.slice(0, 10), RESPONSE.slice(10)],
+    });
     assert.ok(row);
     assert.equal(outgoing.has("x-halton-project"), false);
     assert.deepEqual(decision, { rewriteBody: true });
@@ -202,7 +222,10 @@ Deno.test("capture turns exchanges into rows", async (t) => {
   });
 
   await t.step("an unknown model is unpriced, never $0", async () => {
-    const resp = JSON.stringify({ model: "gpt-nonexistent-9", usage: { prompt_tokens: 10, completion_tokens: 5 } });
+    const resp = JSON.stringify({
+      model: "gpt-nonexistent-9",
+      usage: { prompt_tokens: 10, completion_tokens: 5 },
+    });
     const { row } = await capture({ response: resp });
     assert.equal(row!.prompt_tokens, 10);
     assert.equal(row!.cost_usd_millicents, null);
@@ -221,7 +244,11 @@ Deno.test("capture turns exchanges into rows", async (t) => {
 
   for (const mode of ["reject", "throw"] as const) {
     await t.step(`an attributor that ${mode}s gives the default project`, async () => {
-      const { row } = await capture({ response: RESPONSE, attributor: mode, toml: '[attribution]\ndefault_project = "misc"' });
+      const { row } = await capture({
+        response: RESPONSE,
+        attributor: mode,
+        toml: '[attribution]\ndefault_project = "misc"',
+      });
       assert.equal(row!.project_id, "misc");
       assert.equal(row!.attribution_method, "default");
       assert.equal(row!.prompt_tokens, 1000);
@@ -229,7 +256,10 @@ Deno.test("capture turns exchanges into rows", async (t) => {
   }
 
   await t.step("bodies are capped with a truncated flag", async () => {
-    const { bodies } = await capture({ response: RESPONSE, toml: "[capture]\nmax_body_bytes = 16" });
+    const { bodies } = await capture({
+      response: RESPONSE,
+      toml: "[capture]\nmax_body_bytes = 16",
+    });
     assert.deepEqual(bodies.map((b) => [b.direction, b.content.length, b.truncated]), [
       ["request", 16, true],
       ["response", 16, true],
@@ -238,7 +268,10 @@ Deno.test("capture turns exchanges into rows", async (t) => {
   });
 
   await t.step("store_bodies = false keeps no bodies", async () => {
-    const { row, bodies } = await capture({ response: RESPONSE, toml: "[capture]\nstore_bodies = false" });
+    const { row, bodies } = await capture({
+      response: RESPONSE,
+      toml: "[capture]\nstore_bodies = false",
+    });
     assert.ok(row);
     assert.deepEqual(bodies, []);
   });
@@ -246,9 +279,19 @@ Deno.test("capture turns exchanges into rows", async (t) => {
 
 Deno.test("prompt hash is canonical", async (t) => {
   const cases: [string, string, string, boolean][] = [
-    ["key order does not matter", '{"model":"a","messages":[{"role":"user","content":"x"}]}', '{"messages":[{"content":"x","role":"user"}],"model":"b"}', true],
+    [
+      "key order does not matter",
+      '{"model":"a","messages":[{"role":"user","content":"x"}]}',
+      '{"messages":[{"content":"x","role":"user"}],"model":"b"}',
+      true,
+    ],
     ["system changes it", '{"system":"s1","messages":[]}', '{"system":"s2","messages":[]}', false],
-    ["gemini contents", '{"contents":[{"parts":[{"text":"a"}]}]}', '{"contents":[{"parts":[{"text":"b"}]}]}', false],
+    [
+      "gemini contents",
+      '{"contents":[{"parts":[{"text":"a"}]}]}',
+      '{"contents":[{"parts":[{"text":"b"}]}]}',
+      false,
+    ],
   ];
   for (const [name, a, b, same] of cases) {
     await t.step(name, () => {

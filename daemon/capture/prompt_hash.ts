@@ -6,7 +6,15 @@
  */
 import { createHash } from "node:crypto";
 
-const PROMPT_KEYS = ["messages", "input", "contents", "prompt", "system", "instructions", "systemInstruction"];
+const PROMPT_KEYS = [
+  "messages",
+  "input",
+  "contents",
+  "prompt",
+  "system",
+  "instructions",
+  "systemInstruction",
+];
 
 /** JSON with object keys sorted at every level and no whitespace. */
 export function canonicalJson(value: unknown): string {

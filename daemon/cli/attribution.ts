@@ -11,7 +11,9 @@ import { cliConfig, paint, renderTable, useColour, writeOut } from "./report_for
 
 /** Registers `attribution explain`. */
 export function register(program: Command): void {
-  const attribution = program.command("attribution").description("how requests are attributed to projects");
+  const attribution = program.command("attribution").description(
+    "how requests are attributed to projects",
+  );
   attribution
     .command("explain")
     .description("show each resolver's answer and which one wins")
@@ -19,11 +21,15 @@ export function register(program: Command): void {
     .option("--cwd <dir>", "a working directory (process-less resolvers only)")
     .option("--json", "print JSON")
     .action(async (opts: { pid?: string; cwd?: string; json?: boolean }) => {
-      if (opts.pid !== undefined && opts.cwd !== undefined) throw new CliError("Give --pid or --cwd, not both");
+      if (opts.pid !== undefined && opts.cwd !== undefined) {
+        throw new CliError("Give --pid or --cwd, not both");
+      }
       let pid: number | undefined;
       if (opts.pid !== undefined) {
         pid = Number(opts.pid);
-        if (!Number.isInteger(pid) || pid <= 0) throw new CliError(`Invalid --pid "${opts.pid}": must be a process id`);
+        if (!Number.isInteger(pid) || pid <= 0) {
+          throw new CliError(`Invalid --pid "${opts.pid}": must be a process id`);
+        }
         try {
           Deno.statSync(`/proc/${pid}`);
         } catch {
@@ -58,14 +64,18 @@ export function register(program: Command): void {
         r.project ?? "—",
         r.detail ?? "",
       ]);
-      const who = cwd ? `directory ${cwd}` : `process ${a.client_pid}${a.source_workdir ? ` in ${a.source_workdir}` : ""}`;
+      const who = cwd
+        ? `directory ${cwd}`
+        : `process ${a.client_pid}${a.source_workdir ? ` in ${a.source_workdir}` : ""}`;
       const table = renderTable(["resolver", "project", "detail"], rows, {
         totalsRow: false,
         colour: useColour(),
         leftCols: 3,
       });
       await writeOut(
-        `Attribution for ${who}\n\n${table}\n\n${p.bold(`Winner: ${a.project_id} (${a.attribution_method})`)}\n`,
+        `Attribution for ${who}\n\n${table}\n\n${
+          p.bold(`Winner: ${a.project_id} (${a.attribution_method})`)
+        }\n`,
       );
     });
 }

@@ -33,8 +33,14 @@ export const BASE_URL_VARS: readonly [string, string][] = [
 ];
 
 /** The variables for a proxy address, in print order. */
-export function envVars(paths: HomePaths, proxy: { hostname: string; port: number }, baseUrl: boolean): [string, string][] {
-  const host = ["0.0.0.0", "::", "[::]", ""].includes(proxy.hostname) ? "127.0.0.1" : proxy.hostname;
+export function envVars(
+  paths: HomePaths,
+  proxy: { hostname: string; port: number },
+  baseUrl: boolean,
+): [string, string][] {
+  const host = ["0.0.0.0", "::", "[::]", ""].includes(proxy.hostname)
+    ? "127.0.0.1"
+    : proxy.hostname;
   const origin = `http://${host.includes(":") ? `[${host}]` : host}:${proxy.port}`;
   if (baseUrl) return BASE_URL_VARS.map(([k, p]) => [k, origin + p]);
   return [
@@ -85,11 +91,16 @@ export function defaultShell(): Shell {
 }
 
 /** The full text `env` prints. */
-export function renderEnv(paths: HomePaths, proxy: { hostname: string; port: number }, shell: Shell, baseUrl: boolean): string {
+export function renderEnv(
+  paths: HomePaths,
+  proxy: { hostname: string; port: number },
+  shell: Shell,
+  baseUrl: boolean,
+): string {
   const lines = [
-    `# halton-meter: ${baseUrl ? "point SDKs at the daemon's base URLs" : "route this shell through the daemon"}. Apply with: ${
-      applyHint(shell, baseUrl)
-    }`,
+    `# halton-meter: ${
+      baseUrl ? "point SDKs at the daemon's base URLs" : "route this shell through the daemon"
+    }. Apply with: ${applyHint(shell, baseUrl)}`,
     ...envVars(paths, proxy, baseUrl).map(([k, v]) => assignment(shell, k, v)),
   ];
   return lines.join("\n") + "\n";

@@ -60,10 +60,16 @@ export async function initHome(paths: HomePaths): Promise<InitResult> {
   const config = writeNew(paths.config, DEFAULT_CONFIG_TOML);
   const machine = writeNew(
     paths.machine,
-    JSON.stringify({ machine_id: crypto.randomUUID(), created_at: new Date().toISOString() }, null, 2) + "\n",
+    JSON.stringify(
+      { machine_id: crypto.randomUUID(), created_at: new Date().toISOString() },
+      null,
+      2,
+    ) + "\n",
   );
   const info = readMachine(paths);
-  if (!info) throw new CliError(`Cannot read ${paths.machine}: it is not valid JSON with a machine_id`);
+  if (!info) {
+    throw new CliError(`Cannot read ${paths.machine}: it is not valid JSON with a machine_id`);
+  }
   let ca: boolean;
   try {
     ca = (await ensureCa(paths)).created;
@@ -89,7 +95,9 @@ export function trustHint(paths: HomePaths): string[] {
 export function register(program: Command): void {
   program
     .command("init")
-    .description("create the home directory, config.toml, machine.json and the local CA (idempotent)")
+    .description(
+      "create the home directory, config.toml, machine.json and the local CA (idempotent)",
+    )
     .action(async () => {
       const paths = homePaths();
       const r = await initHome(paths);

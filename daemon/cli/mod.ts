@@ -17,6 +17,8 @@ import { register as prune } from "./prune.ts";
 import { register as attribution } from "./attribution.ts";
 import { register as project } from "./project.ts";
 import { register as cloud } from "./cloud.ts";
+import { register as pricing } from "./pricing.ts";
+import { register as reprice } from "./reprice.ts";
 
 /** A command module registers its sub-commands on the root program. */
 export type Register = (program: Command) => void;
@@ -36,12 +38,16 @@ const registrations: Register[] = [
   attribution,
   project,
   cloud,
+  pricing,
+  reprice,
 ];
 
 /** Builds the root program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command("halton-meter")
-    .description("Tells you exactly what you spend on LLM APIs: a local capture proxy, reports and a dashboard.")
+    .description(
+      "Tells you exactly what you spend on LLM APIs: a local capture proxy, reports and a dashboard.",
+    )
     .version(VERSION)
     .showHelpAfterError(false)
     .exitOverride();

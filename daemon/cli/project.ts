@@ -8,10 +8,12 @@ export function register(program: Command): void {
   const project = program.command("project").description("the project of the current directory");
   project
     .command("set <slug>")
-    .description("write .halton-meter.toml (project = \"<slug>\") in the current directory")
+    .description('write .halton-meter.toml (project = "<slug>") in the current directory')
     .action((slug: string) => {
       const r = writeRcFile(Deno.cwd(), slug);
       if (!r.ok) throw new CliError(r.error);
-      console.log(`Wrote ${r.value.path}: requests from this directory and below go to project "${slug}".`);
+      console.log(
+        `Wrote ${r.value.path}: requests from this directory and below go to project "${slug}".`,
+      );
     });
 }

@@ -19,7 +19,9 @@ export interface PruneOptions {
 }
 
 function mib(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`;
+  return bytes < 1024 * 1024
+    ? `${(bytes / 1024).toFixed(1)} KiB`
+    : `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 /** Registers `prune`. */
@@ -38,9 +40,12 @@ export function register(program: Command): void {
       }
       const now = new Date();
       const t = opts.olderThan !== undefined
-        ? (/^\d+[mhdw]$/.test(opts.olderThan.trim())
+        ? (/^\d+[smhdw]$/.test(opts.olderThan.trim())
           ? parseTimeArg("--older-than", opts.olderThan, now)
-          : { ok: false as const, error: `Cannot parse --older-than "${opts.olderThan}": use an age like 90d, 12w or 48h` })
+          : {
+            ok: false as const,
+            error: `Cannot parse --older-than "${opts.olderThan}": use an age like 90d, 12w or 48h`,
+          })
         : parseTimeArg("--before", opts.before!, now);
       if (!t.ok) throw new CliError(t.error);
       const cutoff = t.value.toISOString();
@@ -55,7 +60,9 @@ export function register(program: Command): void {
         const lines: string[] = [];
         const what = bodiesOnly
           ? `${plan.bodies} bodies (${mib(plan.bodyBytes)}) of rows before ${cutoff}; the rows stay`
-          : `${plan.rows} rows before ${cutoff}${plan.rows ? ` (${plan.oldest} … ${plan.newest})` : ""}, ` +
+          : `${plan.rows} rows before ${cutoff}${
+            plan.rows ? ` (${plan.oldest} … ${plan.newest})` : ""
+          }, ` +
             `with ${plan.bodies} bodies (${mib(plan.bodyBytes)}) and their outbox entries`;
         lines.push(`${opts.yes ? "Deleting" : "Would delete"} ${what}.`);
         const unsynced = (bodiesOnly ? 0 : plan.unsyncedRows) + plan.unsyncedBodies;
@@ -75,7 +82,11 @@ export function register(program: Command): void {
           await writeOut(lines.join("\n") + "\n");
           return;
         }
-        const r = pruneApply(store, cutoff, { bodiesOnly, ...sync, includeUnsynced: opts.includeUnsynced === true });
+        const r = pruneApply(store, cutoff, {
+          bodiesOnly,
+          ...sync,
+          includeUnsynced: opts.includeUnsynced === true,
+        });
         lines.push(
           `Deleted ${r.rowsDeleted} rows, ${r.bodiesDeleted} bodies and ${r.outboxDeleted} outbox entries` +
             (r.keptUnsyncedRows || r.keptUnsyncedBodies

@@ -9,8 +9,8 @@ import {
   GROUP_BY,
   type GroupBy,
   parseRange,
-  type ReportLine,
   reportBy,
+  type ReportLine,
   TOKEN_COLUMNS,
   totalOf,
 } from "../store/reports.ts";
@@ -87,7 +87,14 @@ export function buildReport(opts: ReportOptions, now = new Date()): {
   const store = cliStore();
   try {
     const lines = reportBy(store, by, { ...range.value, project: opts.project ?? null });
-    return { by, ...range.value, project: opts.project ?? null, lines, total: totalOf(lines), format };
+    return {
+      by,
+      ...range.value,
+      project: opts.project ?? null,
+      lines,
+      total: totalOf(lines),
+      format,
+    };
   } finally {
     store.close();
   }
@@ -118,7 +125,16 @@ export function register(program: Command): void {
         return;
       }
       if (r.format === "csv") {
-        let out = csvLine([r.by, "requests", "priced", "unpriced", "missing_usage", ...TOKEN_COLUMNS, "cost_usd_millicents", "cost_usd"]);
+        let out = csvLine([
+          r.by,
+          "requests",
+          "priced",
+          "unpriced",
+          "missing_usage",
+          ...TOKEN_COLUMNS,
+          "cost_usd_millicents",
+          "cost_usd",
+        ]);
         for (const l of [...r.lines, r.total]) {
           out += csvLine([
             l.key,
@@ -128,7 +144,9 @@ export function register(program: Command): void {
             l.missing_usage,
             ...TOKEN_COLUMNS.map((c) => l[c]),
             l.cost_usd_millicents,
-            l.cost_usd_millicents === null ? null : formatUsd(l.cost_usd_millicents).replace("$", ""),
+            l.cost_usd_millicents === null
+              ? null
+              : formatUsd(l.cost_usd_millicents).replace("$", ""),
           ]);
         }
         await writeOut(out);
@@ -136,14 +154,17 @@ export function register(program: Command): void {
       }
       const rows = [...r.lines, { ...r.total, key: "TOTAL" }].map(cells);
       const until = r.until.startsWith("9999") ? "now" : r.until;
-      let text = `Spend by ${r.by}, ${r.since} → ${until}${r.project ? `, project ${r.project}` : ""}\n\n`;
+      let text = `Spend by ${r.by}, ${r.since} → ${until}${
+        r.project ? `, project ${r.project}` : ""
+      }\n\n`;
       text += renderTable([r.by, ...HEADERS], rows, {
         totalsRow: true,
         colour: useColour(),
         highlight: (col, cell) => (col === 2 || col === 3) && cell !== "0",
       });
       if (r.total.unpriced > 0 || r.total.missing_usage > 0) {
-        text += `\n\nCost covers priced rows only: ${r.total.unpriced} unpriced and ${r.total.missing_usage} ` +
+        text +=
+          `\n\nCost covers priced rows only: ${r.total.unpriced} unpriced and ${r.total.missing_usage} ` +
           "with missing usage are not counted as $0.";
       }
       await writeOut(text + "\n");

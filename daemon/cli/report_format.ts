@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { type Config, loadConfig } from "../config.ts";
-import { homePaths, type HomePaths } from "../home.ts";
+import { type HomePaths, homePaths } from "../home.ts";
 import { openDb, Store } from "../store/store.ts";
 import { CliError } from "./errors.ts";
 
@@ -14,7 +14,9 @@ export function useColour(): boolean {
 }
 
 /** ANSI helpers that are no-ops without colour. */
-export function paint(on: boolean): { bold(s: string): string; dim(s: string): string; warn(s: string): string } {
+export function paint(
+  on: boolean,
+): { bold(s: string): string; dim(s: string): string; warn(s: string): string } {
   const wrap = (code: string) => (s: string) => on ? `\x1b[${code}m${s}\x1b[0m` : s;
   return { bold: wrap("1"), dim: wrap("2"), warn: wrap("33") };
 }

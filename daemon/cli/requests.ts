@@ -18,13 +18,18 @@ export function parseSince(value: string, now: Date = new Date()): Date {
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (day) {
     const d = new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
-    if (d.getFullYear() === Number(day[1]) && d.getMonth() === Number(day[2]) - 1 && d.getDate() === Number(day[3])) {
+    if (
+      d.getFullYear() === Number(day[1]) && d.getMonth() === Number(day[2]) - 1 &&
+      d.getDate() === Number(day[3])
+    ) {
       return d;
     }
   } else if (/^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value))) {
     return new Date(value);
   }
-  throw new CliError(`Invalid --since "${value}": use a duration like 30m, 24h, 7d or a date like 2026-11-01`);
+  throw new CliError(
+    `Invalid --since "${value}": use a duration like 30m, 24h, 7d or a date like 2026-11-01`,
+  );
 }
 
 /** Parses `--limit`: an integer 1-100000. */
@@ -74,12 +79,16 @@ export function formatTable(rows: StoredRow[]): string[] {
     r.status_code === null ? "-" : String(r.status_code),
     r.prompt_tokens === null ? "-" : String(r.prompt_tokens),
     r.completion_tokens === null ? "-" : String(r.completion_tokens),
-    r.cost_usd_millicents === null ? (r.usage_status && r.usage_status !== "ok" ? r.usage_status : "unpriced") : formatUsd(r.cost_usd_millicents),
+    r.cost_usd_millicents === null
+      ? (r.usage_status && r.usage_status !== "ok" ? r.usage_status : "unpriced")
+      : formatUsd(r.cost_usd_millicents),
     r.project_id ?? "-",
     r.path.length > 48 ? r.path.slice(0, 47) + "…" : r.path,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  return [head, ...body].map((cells) => cells.map((c, i) => pad(c, widths[i])).join("  ").trimEnd());
+  return [head, ...body].map((cells) =>
+    cells.map((c, i) => pad(c, widths[i])).join("  ").trimEnd()
+  );
 }
 
 /** Registers `requests`. */

@@ -28,7 +28,9 @@ function lastErrorLine(paths: HomePaths, offset: number): string | null {
       if (line.startsWith("{")) {
         try {
           const rec = JSON.parse(line);
-          if (typeof rec.msg === "string") return rec.error?.message ? `${rec.msg}: ${rec.error.message}` : rec.msg;
+          if (typeof rec.msg === "string") {
+            return rec.error?.message ? `${rec.msg}: ${rec.error.message}` : rec.msg;
+          }
         } catch { /* not JSON */ }
       }
       return line.replace(/^halton-meter: /, "");
@@ -46,7 +48,11 @@ function fileSize(path: string): number {
 }
 
 /** Starts the daemon in the background and waits until it listens. */
-async function startBackground(paths: HomePaths, port: number | undefined, timeoutMs = 30_000): Promise<void> {
+async function startBackground(
+  paths: HomePaths,
+  port: number | undefined,
+  timeoutMs = 30_000,
+): Promise<void> {
   const errOffset = fileSize(paths.errLog);
   const args = ["start", "--foreground", ...(port === undefined ? [] : ["--port", String(port)])];
   const child = spawnDetached(paths, args, { HALTON_METER_HOME: paths.dir });
@@ -59,18 +65,23 @@ async function startBackground(paths: HomePaths, port: number | undefined, timeo
       child.unref();
       console.log(`halton-meter started (pid ${rt.pid})`);
       console.log(`  proxy      http://${rt.proxy.hostname}:${rt.proxy.port}`);
-      if (rt.dashboard) console.log(`  dashboard  http://${rt.dashboard.hostname}:${rt.dashboard.port}`);
+      if (rt.dashboard) {
+        console.log(`  dashboard  http://${rt.dashboard.hostname}:${rt.dashboard.port}`);
+      }
       console.log(`  logs       ${paths.log}, ${paths.errLog}`);
       return;
     }
     if (exited !== null) {
-      const why = lastErrorLine(paths, errOffset) ?? `exit code ${(exited as Deno.CommandStatus).code}`;
+      const why = lastErrorLine(paths, errOffset) ??
+        `exit code ${(exited as Deno.CommandStatus).code}`;
       throw new CliError(`Cannot start the daemon: ${why}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   child.unref();
-  throw new CliError(`Cannot start the daemon: it did not listen within ${timeoutMs / 1000} s; see ${paths.errLog}`);
+  throw new CliError(
+    `Cannot start the daemon: it did not listen within ${timeoutMs / 1000} s; see ${paths.errLog}`,
+  );
 }
 
 /** Registers `start`. */

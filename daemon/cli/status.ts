@@ -39,7 +39,9 @@ export function formatStatus(st: DaemonStatus): string[] {
 export function register(program: Command): void {
   program
     .command("status")
-    .description("daemon state, addresses, rows captured today, cloud state (exit 2 when not running)")
+    .description(
+      "daemon state, addresses, rows captured today, cloud state (exit 2 when not running)",
+    )
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
       const paths = homePaths();
@@ -47,7 +49,13 @@ export function register(program: Command): void {
       const client = await connectDaemon(paths);
       if (!client) {
         if (opts.json) {
-          console.log(JSON.stringify({ running: false, pid: state.running ? state.pid : null, home: paths.dir }, null, 2));
+          console.log(
+            JSON.stringify(
+              { running: false, pid: state.running ? state.pid : null, home: paths.dir },
+              null,
+              2,
+            ),
+          );
           throw new CliError("", EXIT.daemonNotRunning);
         }
         if (state.running) {

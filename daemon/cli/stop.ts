@@ -30,7 +30,9 @@ export function register(program: Command): void {
       if (!state.running) throw daemonNotRunning();
       const stopped = await stopDaemon(state.pid);
       if (!stopped) {
-        throw new CliError(`daemon (pid ${state.pid}) did not stop within 30 s; stop it with \`kill -9 ${state.pid}\``);
+        throw new CliError(
+          `daemon (pid ${state.pid}) did not stop within 30 s; stop it with \`kill -9 ${state.pid}\``,
+        );
       }
       removeRuntimeFiles(paths);
       console.log(`halton-meter stopped (pid ${state.pid})`);

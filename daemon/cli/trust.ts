@@ -16,20 +16,25 @@ function q(s: string): string {
 }
 
 /** The commands per OS family, each one shell line. */
-export function trustCommands(paths: HomePaths): Record<TrustOs, { label: string; command: string }> {
+export function trustCommands(
+  paths: HomePaths,
+): Record<TrustOs, { label: string; command: string }> {
   const ca = q(paths.caCert);
   return {
     macos: {
       label: "macOS (System keychain)",
-      command: `sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${ca}`,
+      command:
+        `sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${ca}`,
     },
     debian: {
       label: "Debian / Ubuntu",
-      command: `sudo cp ${ca} /usr/local/share/ca-certificates/halton-meter.crt && sudo update-ca-certificates`,
+      command:
+        `sudo cp ${ca} /usr/local/share/ca-certificates/halton-meter.crt && sudo update-ca-certificates`,
     },
     fedora: {
       label: "Fedora / RHEL",
-      command: `sudo cp ${ca} /etc/pki/ca-trust/source/anchors/halton-meter.pem && sudo update-ca-trust`,
+      command:
+        `sudo cp ${ca} /etc/pki/ca-trust/source/anchors/halton-meter.pem && sudo update-ca-trust`,
     },
   };
 }
@@ -46,7 +51,9 @@ export function detectTrustOs(osRelease?: string): TrustOs | null {
       return null;
     }
   }
-  const ids = [...text.matchAll(/^(ID|ID_LIKE)="?([^"\n]*)"?$/gm)].flatMap((m) => m[2].toLowerCase().split(/\s+/));
+  const ids = [...text.matchAll(/^(ID|ID_LIKE)="?([^"\n]*)"?$/gm)].flatMap((m) =>
+    m[2].toLowerCase().split(/\s+/)
+  );
   if (ids.some((id) => ["debian", "ubuntu"].includes(id))) return "debian";
   if (ids.some((id) => ["fedora", "rhel", "centos"].includes(id))) return "fedora";
   return null;
@@ -63,13 +70,19 @@ export function register(program: Command): void {
       try {
         Deno.statSync(paths.caCert);
       } catch {
-        throw new CliError(`Cannot find the CA at ${paths.caCert}: run \`halton-meter init\` first`);
+        throw new CliError(
+          `Cannot find the CA at ${paths.caCert}: run \`halton-meter init\` first`,
+        );
       }
       const cmds = trustCommands(paths);
       const os = detectTrustOs();
       if (!opts.yes) {
-        console.log(`Trust the halton-meter CA (${paths.caCert}) system-wide with the command for your OS:`);
-        for (const [id, c] of Object.entries(cmds) as [TrustOs, { label: string; command: string }][]) {
+        console.log(
+          `Trust the halton-meter CA (${paths.caCert}) system-wide with the command for your OS:`,
+        );
+        for (
+          const [id, c] of Object.entries(cmds) as [TrustOs, { label: string; command: string }][]
+        ) {
           console.log(`\n# ${c.label}${id === os ? "  <- this machine" : ""}\n${c.command}`);
         }
         console.log(
@@ -78,12 +91,23 @@ export function register(program: Command): void {
         );
         return;
       }
-      if (!os) throw new CliError("Cannot trust the CA automatically on this OS: run one of the commands `halton-meter trust` prints");
+      if (!os) {
+        throw new CliError(
+          "Cannot trust the CA automatically on this OS: run one of the commands `halton-meter trust` prints",
+        );
+      }
       const c = cmds[os];
       console.log(`$ ${c.command}`);
-      const res = await new Deno.Command("/bin/sh", { args: ["-c", c.command], stdin: "inherit", stdout: "inherit", stderr: "inherit" })
+      const res = await new Deno.Command("/bin/sh", {
+        args: ["-c", c.command],
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      })
         .output();
-      if (!res.success) throw new CliError(`Cannot trust the CA: \`${c.command}\` exited with code ${res.code}`);
+      if (!res.success) {
+        throw new CliError(`Cannot trust the CA: \`${c.command}\` exited with code ${res.code}`);
+      }
       console.log("The halton-meter CA is now trusted system-wide.");
     });
 }

@@ -111,7 +111,10 @@ export async function healBaseUrl(
 export async function startCloud(deps: CloudDeps): Promise<CloudControl> {
   const log = deps.logger.child({ component: "cloud" });
   const env = deps.env ?? Deno.env;
-  const tickMs = Math.min(MAX_TICK_MS, deps.tickMs ?? MAX_TICK_MS);
+  // Test-only: `HALTON_METER_TEST_CLOUD_FAST=1` shortens the tick and the backoff cap so
+  // end-to-end tests observe recoveries quickly (they still wait on states, never on time).
+  const fast = env.get("HALTON_METER_TEST_CLOUD_FAST") === "1";
+  const tickMs = Math.min(MAX_TICK_MS, deps.tickMs ?? (fast ? 500 : MAX_TICK_MS));
   const store = Store.open(deps.paths.db);
   let cloud = deps.config.cloud;
   await healBaseUrl(deps.paths, store, cloud, log);
@@ -159,6 +162,7 @@ export async function startCloud(deps: CloudDeps): Promise<CloudControl> {
     logger: log,
     clock: deps.clock,
     random: deps.random,
+    backoffCapMs: fast ? 2000 : undefined,
   });
 
   // One unit of work at a time: the loop and manual syncs share this chain.

@@ -53,6 +53,8 @@ export interface WorkerDeps {
   clock?: Clock;
   random?: () => number;
   batchSize?: number;
+  /** Backoff cap (default 5 minutes; end-to-end tests shorten it). */
+  backoffCapMs?: number;
 }
 
 /** The result of one batch attempt. */
@@ -70,10 +72,15 @@ export interface BatchOutcome {
 }
 
 /** Backoff before attempt `failures + 1`, full jitter over the upper half, capped. */
-export function backoffMs(failures: number, random: () => number, retryAfterMs: number | null): number {
-  if (retryAfterMs !== null) return Math.min(Math.max(retryAfterMs, 0), BACKOFF_CAP_MS);
-  const exp = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
-  return Math.min(BACKOFF_CAP_MS, Math.round(exp / 2 + random() * (exp / 2)));
+export function backoffMs(
+  failures: number,
+  random: () => number,
+  retryAfterMs: number | null,
+  cap: number = BACKOFF_CAP_MS,
+): number {
+  if (retryAfterMs !== null) return Math.min(Math.max(retryAfterMs, 0), cap);
+  const exp = Math.min(cap, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  return Math.min(cap, Math.round(exp / 2 + random() * (exp / 2)));
 }
 
 const decoder = new TextDecoder();
@@ -86,7 +93,7 @@ export class SyncWorker {
   #batch: number;
   #state: WorkerState = "NOT-CONFIGURED";
   #nextAttemptAt = 0;
-  #nextBodiesAt = 0;
+  #lastBodiesAt = -Infinity;
   #failures = 0;
   #samples: { at: number; backlog: number }[] = [];
   #lastSampleAt = -Infinity;
@@ -112,7 +119,7 @@ export class SyncWorker {
   /** Forgets any backoff (after resume, or a manual sync). */
   wake(): void {
     this.#nextAttemptAt = 0;
-    this.#nextBodiesAt = 0;
+    this.#lastBodiesAt = -Infinity;
   }
 
   #iso(): string {
@@ -183,7 +190,12 @@ export class SyncWorker {
 
   #fail(f: ApiFailure): void {
     this.#failures++;
-    const delay = backoffMs(this.#failures, this.#random, f.kind === "http" ? f.retryAfterMs : null);
+    const delay = backoffMs(
+      this.#failures,
+      this.#random,
+      f.kind === "http" ? f.retryAfterMs : null,
+      this.#d.backoffCapMs ?? BACKOFF_CAP_MS,
+    );
     this.#nextAttemptAt = this.#clock.now() + delay;
     patchCloudState(this.#d.store, {
       consecutive_failures: this.#failures,
@@ -352,11 +364,12 @@ export class SyncWorker {
     if (!st || st.paused_reason) return IDLE_MS * 5;
     if (now < this.#nextAttemptAt) return this.#nextAttemptAt - now;
     const o = await this.drainBatch(signal);
-    if (this.#clock.now() >= this.#nextBodiesAt && (o.kind === "empty" || o.kind === "sent")) {
-      const interval = this.#d.bodyIntervalMs();
-      this.#nextBodiesAt = this.#clock.now() + interval;
+    // Bodies on their own interval (read each time, so a config change applies at once).
+    const bodiesDue = this.#clock.now() >= this.#lastBodiesAt + this.#d.bodyIntervalMs();
+    if (bodiesDue && (o.kind === "empty" || o.kind === "sent")) {
+      this.#lastBodiesAt = this.#clock.now();
       const b = await this.uploadBodies();
-      if (b.uploaded >= 200) this.#nextBodiesAt = 0; // more waiting: next step continues
+      if (b.uploaded >= 200) this.#lastBodiesAt = -Infinity; // more waiting: next step continues
     }
     if (o.kind === "sent" || o.kind === "local_only") return o.more ? 0 : IDLE_MS;
     if (o.kind === "failed") {

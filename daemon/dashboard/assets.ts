@@ -1,7 +1,8 @@
 /** @module The dashboard's only static assets, served locally (no CDN, works offline). */
 
 /** The stylesheet at /assets/dashboard.css. */
-export const DASHBOARD_CSS = `:root{--fg:#1d2330;--muted:#667085;--line:#e4e7ec;--bg:#f7f8fa;--card:#fff;--accent:#3559e0;--warn:#b54708;--bad:#b42318}
+export const DASHBOARD_CSS =
+  `:root{--fg:#1d2330;--muted:#667085;--line:#e4e7ec;--bg:#f7f8fa;--card:#fff;--accent:#3559e0;--warn:#b54708;--bad:#b42318}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}

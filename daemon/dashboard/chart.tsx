@@ -4,19 +4,38 @@ import { END_OF_TIME, type ReportLine, START_OF_TIME, type TimeRange } from "../
 
 const DAY_MS = 86_400_000;
 
-/** Every UTC day of the range (clamped to now, at most 400), with the data's lines or zeros. */
-export function fillDays(byDay: ReportLine[], range: TimeRange, now = new Date()): { day: string; cost: number; requests: number }[] {
+/** Every UTC day of the range (an open range ends today; at most 400), with the data's lines or zeros. */
+export function fillDays(
+  byDay: ReportLine[],
+  range: TimeRange,
+  now = new Date(),
+): { day: string; cost: number; requests: number }[] {
   const data = new Map(byDay.map((l) => [l.key, l]));
   const first = range.since === START_OF_TIME ? byDay[0]?.key : range.since.slice(0, 10);
-  const endIso = range.until === END_OF_TIME || range.until > now.toISOString()
+  // An open range ends today; an explicit `until` is drawn through its last day.
+  const endIso = range.until === END_OF_TIME
     ? now.toISOString()
     : new Date(Date.parse(range.until) - 1).toISOString();
-  const last = byDay.length && byDay[byDay.length - 1].key > endIso.slice(0, 10) ? byDay[byDay.length - 1].key : endIso.slice(0, 10);
-  if (!first || first > last) return byDay.map((l) => ({ day: l.key, cost: l.cost_usd_millicents ?? 0, requests: l.requests }));
+  const last = byDay.length && byDay[byDay.length - 1].key > endIso.slice(0, 10)
+    ? byDay[byDay.length - 1].key
+    : endIso.slice(0, 10);
+  if (!first || first > last) {
+    return byDay.map((l) => ({
+      day: l.key,
+      cost: l.cost_usd_millicents ?? 0,
+      requests: l.requests,
+    }));
+  }
   const out: { day: string; cost: number; requests: number }[] = [];
   const start = Date.parse(first + "T00:00:00Z");
   const days = Math.round((Date.parse(last + "T00:00:00Z") - start) / DAY_MS) + 1;
-  if (days > 400) return byDay.map((l) => ({ day: l.key, cost: l.cost_usd_millicents ?? 0, requests: l.requests }));
+  if (days > 400) {
+    return byDay.map((l) => ({
+      day: l.key,
+      cost: l.cost_usd_millicents ?? 0,
+      requests: l.requests,
+    }));
+  }
   for (let i = 0; i < days; i++) {
     const day = new Date(start + i * DAY_MS).toISOString().slice(0, 10);
     const l = data.get(day);
@@ -43,7 +62,9 @@ export function SpendChart(props: { days: { day: string; cost: number; requests:
             return (
               <g>
                 <line x1={L} x2={W - R} y1={y} y2={y} />
-                <text x={L - 6} y={y + 4} text-anchor="end">{formatUsd(Math.round(max * t), 2)}</text>
+                <text x={L - 6} y={y + 4} text-anchor="end">
+                  {formatUsd(Math.round(max * t), 2)}
+                </text>
               </g>
             );
           })}
@@ -65,7 +86,11 @@ export function SpendChart(props: { days: { day: string; cost: number; requests:
                 <title>{`${d.day}: ${formatUsd(d.cost)} (${d.requests} requests)`}</title>
               </rect>
               {i % every === 0
-                ? <text x={(x + bw / 2).toFixed(2)} y={H - 8} text-anchor="middle">{d.day.slice(5)}</text>
+                ? (
+                  <text x={(x + bw / 2).toFixed(2)} y={H - 8} text-anchor="middle">
+                    {d.day.slice(5)}
+                  </text>
+                )
                 : null}
             </g>
           );

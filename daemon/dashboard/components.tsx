@@ -1,7 +1,7 @@
 /** @module Small pieces shared by dashboard pages: the period picker and breakdown tables. */
 import { formatUsd } from "../../shared/money.ts";
 import type { ReportLine } from "../store/reports.ts";
-import { type PagePeriod, PERIODS, periodParams, qs } from "./params.ts";
+import { type PagePeriod, periodParams, PERIODS, qs } from "./params.ts";
 
 /** Formats a count with thousands separators. */
 export function n(x: number | null | undefined): string {
@@ -9,19 +9,37 @@ export function n(x: number | null | undefined): string {
 }
 
 /** Period presets plus a custom since/until form, keeping `extra` query params. */
-export function PeriodPicker(props: { base: string; period: PagePeriod; extra?: Record<string, string | null> }) {
+export function PeriodPicker(
+  props: { base: string; period: PagePeriod; extra?: Record<string, string | null> },
+) {
   return (
     <div class="card">
       <div class="periods" data-testid="periods">
         {PERIODS.map((p) => (
-          <a href={props.base + qs({ ...props.extra, period: p })} class={props.period.period === p ? "on" : ""}>
+          <a
+            href={props.base + qs({ ...props.extra, period: p })}
+            class={props.period.period === p ? "on" : ""}
+          >
             {p === "all" ? "All" : p}
           </a>
         ))}
-        <form method="get" action={props.base} class="filters" style="display:inline-flex;margin:8px 0 0">
-          {Object.entries(props.extra ?? {}).map(([k, v]) => v ? <input type="hidden" name={k} value={v} /> : null)}
+        <form
+          method="get"
+          action={props.base}
+          class="filters"
+          style="display:inline-flex;margin:8px 0 0"
+        >
+          {Object.entries(props.extra ?? {}).map(([k, v]) =>
+            v ? <input key={k} type="hidden" name={k} value={v} /> : null
+          )}
           <label>
-            Since <input name="since" value={props.period.sinceArg} placeholder="2026-11-01 or 30d" size={14} />
+            Since{" "}
+            <input
+              name="since"
+              value={props.period.sinceArg}
+              placeholder="2026-11-01 or 30d"
+              size={14}
+            />
           </label>
           <label>
             Until <input name="until" value={props.period.untilArg} placeholder="now" size={14} />
@@ -41,7 +59,13 @@ export function PeriodPicker(props: { base: string; period: PagePeriod; extra?: 
  * Cells carry `data-col`; rows carry `data-key`.
  */
 export function Breakdown(
-  props: { title: string; dim: "project" | "model" | "provider"; lines: ReportLine[]; total: ReportLine; period: PagePeriod },
+  props: {
+    title: string;
+    dim: "project" | "model" | "provider";
+    lines: ReportLine[];
+    total: ReportLine;
+    period: PagePeriod;
+  },
 ) {
   return (
     <div class="card" data-testid={`breakdown-${props.dim}`}>
@@ -62,7 +86,9 @@ export function Breakdown(
           {props.lines.map((l) => (
             <tr data-key={l.key}>
               <td>
-                <a href={"/requests" + qs({ ...periodParams(props.period), [props.dim]: l.key })}>{l.key}</a>
+                <a href={"/requests" + qs({ ...periodParams(props.period), [props.dim]: l.key })}>
+                  {l.key}
+                </a>
               </td>
               <Cells l={l} />
             </tr>
@@ -85,7 +111,9 @@ function Cells(props: { l: ReportLine }) {
       <td class="num" data-col="prompt_tokens">{n(l.prompt_tokens)}</td>
       <td class="num" data-col="completion_tokens">{n(l.completion_tokens)}</td>
       <td class={l.unpriced ? "num warn" : "num"} data-col="unpriced">{n(l.unpriced)}</td>
-      <td class={l.missing_usage ? "num warn" : "num"} data-col="missing_usage">{n(l.missing_usage)}</td>
+      <td class={l.missing_usage ? "num warn" : "num"} data-col="missing_usage">
+        {n(l.missing_usage)}
+      </td>
       <td class="num" data-col="cost">{formatUsd(l.cost_usd_millicents)}</td>
     </>
   );

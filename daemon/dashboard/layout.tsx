@@ -2,7 +2,9 @@
 import type { Child } from "hono/jsx";
 
 /** Wraps a page: head (local CSS only), top bar with navigation, main content. */
-export function Layout(props: { title: string; active: "overview" | "requests"; children?: Child }) {
+export function Layout(
+  props: { title: string; active: "overview" | "requests"; children?: Child },
+) {
   return (
     <html lang="en">
       <head>
@@ -27,7 +29,9 @@ export function Layout(props: { title: string; active: "overview" | "requests"; 
 }
 
 /** A page saying what was wrong with the request (bad period, unknown filter, missing row). */
-export function ErrorPage(props: { title: string; message: string; active: "overview" | "requests" }) {
+export function ErrorPage(
+  props: { title: string; message: string; active: "overview" | "requests" },
+) {
   return (
     <Layout title={props.title} active={props.active}>
       <h1>{props.title}</h1>

@@ -20,24 +20,36 @@ export function OverviewPage(props: { ov: Overview; period: PagePeriod; now: Dat
         <Stat label="Prompt tokens" value={n(t.prompt_tokens)} id="total-prompt" />
         <Stat label="Completion tokens" value={n(t.completion_tokens)} id="total-completion" />
         <Stat label="Unpriced" value={n(t.unpriced)} id="total-unpriced" warn={t.unpriced > 0} />
-        <Stat label="Missing usage" value={n(t.missing_usage)} id="total-missing" warn={t.missing_usage > 0} />
+        <Stat
+          label="Missing usage"
+          value={n(t.missing_usage)}
+          id="total-missing"
+          warn={t.missing_usage > 0}
+        />
       </div>
       {t.unpriced + t.missing_usage > 0
         ? (
           <p class="warn">
-            Cost covers priced rows only: unpriced rows and rows with missing usage have an unknown cost, not $0.
+            Cost covers priced rows only: unpriced rows and rows with missing usage have an unknown
+            cost, not $0.
           </p>
         )
         : null}
       <div class="card">
         <h2>Spend by day</h2>
-        {ov.byDay.length ? <SpendChart days={fillDays(ov.byDay, period, props.now)} /> : <p class="muted">No requests in this period.</p>}
+        {ov.byDay.length
+          ? <SpendChart days={fillDays(ov.byDay, period, props.now)} />
+          : <p class="muted">No requests in this period.</p>}
       </div>
       <Breakdown title="By project" dim="project" lines={ov.byProject} total={t} period={period} />
-      <div class="grid">
-        <Breakdown title="By model" dim="model" lines={ov.byModel} total={t} period={period} />
-        <Breakdown title="By provider" dim="provider" lines={ov.byProvider} total={t} period={period} />
-      </div>
+      <Breakdown title="By model" dim="model" lines={ov.byModel} total={t} period={period} />
+      <Breakdown
+        title="By provider"
+        dim="provider"
+        lines={ov.byProvider}
+        total={t}
+        period={period}
+      />
     </Layout>
   );
 }

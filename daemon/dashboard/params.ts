@@ -15,13 +15,26 @@ export interface PagePeriod extends TimeRange {
 }
 
 /** Reads `period`, `since`, `until` (since/until win over period). Default: 30d. */
-export function periodFromQuery(q: (k: string) => string | undefined, now = new Date()): Result<PagePeriod, string> {
+export function periodFromQuery(
+  q: (k: string) => string | undefined,
+  now = new Date(),
+): Result<PagePeriod, string> {
   const since = q("since")?.trim() || "";
   const until = q("until")?.trim() || "";
   if (since || until) {
-    const r = parseRange({ since: since || undefined, until: until || undefined, defaultSince: null }, now);
+    const r = parseRange({
+      since: since || undefined,
+      until: until || undefined,
+      defaultSince: null,
+    }, now);
     if (!r.ok) return r;
-    return ok({ ...r.value, period: "custom", sinceArg: since, untilArg: until, label: `${since || "start"} → ${until || "now"}` });
+    return ok({
+      ...r.value,
+      period: "custom",
+      sinceArg: since,
+      untilArg: until,
+      label: `${since || "start"} → ${until || "now"}`,
+    });
   }
   const period = q("period") || "30d";
   if (!(PERIODS as readonly string[]).includes(period)) {
@@ -29,7 +42,13 @@ export function periodFromQuery(q: (k: string) => string | undefined, now = new 
   }
   const r = parseRange({ defaultSince: period === "all" ? null : period }, now);
   if (!r.ok) return r;
-  return ok({ ...r.value, period, sinceArg: "", untilArg: "", label: period === "all" ? "all time" : `last ${period}` });
+  return ok({
+    ...r.value,
+    period,
+    sinceArg: "",
+    untilArg: "",
+    label: period === "all" ? "all time" : `last ${period}`,
+  });
 }
 
 /** Request-list filters. */
@@ -49,7 +68,9 @@ export function listQuery(q: (k: string) => string | undefined): Result<ListQuer
   }
   const pageRaw = q("page") || "1";
   const page = Number(pageRaw);
-  if (!Number.isInteger(page) || page < 1 || page > 1_000_000) return err(`Invalid page "${pageRaw}"`);
+  if (!Number.isInteger(page) || page < 1 || page > 1_000_000) {
+    return err(`Invalid page "${pageRaw}"`);
+  }
   return ok({
     project: q("project") || null,
     model: q("model") || null,
@@ -62,7 +83,9 @@ export function listQuery(q: (k: string) => string | undefined): Result<ListQuer
 /** Builds a query string from the non-empty entries. */
 export function qs(params: Record<string, string | number | null | undefined>): string {
   const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== "") u.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined && v !== "") u.set(k, String(v));
+  }
   const s = u.toString();
   return s ? `?${s}` : "";
 }

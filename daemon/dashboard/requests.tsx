@@ -19,14 +19,21 @@ export function RequestsPage(props: {
 }) {
   const { query, period } = props;
   const pages = Math.max(1, Math.ceil(props.total / PAGE_SIZE));
-  const filters = { project: query.project, model: query.model, provider: query.provider, status: query.status };
+  const filters = {
+    project: query.project,
+    model: query.model,
+    provider: query.provider,
+    status: query.status,
+  };
   const link = (page: number) => "/requests" + qs({ ...periodParams(period), ...filters, page });
   return (
     <Layout title="Requests" active="requests">
       <h1>Requests</h1>
       <PeriodPicker base="/requests" period={period} extra={filters} />
       <form method="get" action="/requests" class="filters card" data-testid="filters">
-        {Object.entries(periodParams(period)).map(([k, v]) => <input type="hidden" name={k} value={v} />)}
+        {Object.entries(periodParams(period)).map(([k, v]) => (
+          <input type="hidden" name={k} value={v} />
+        ))}
         <Select name="project" value={query.project} options={props.facets.projects} />
         <Select name="model" value={query.model} options={props.facets.models} />
         <Select name="provider" value={query.provider} options={props.facets.providers} />
@@ -54,18 +61,26 @@ export function RequestsPage(props: {
             {props.rows.map((r) => (
               <tr data-id={r.request_id}>
                 <td>
-                  <a href={`/requests/${r.request_id}`}>{r.timestamp.replace("T", " ").slice(0, 19)}</a>
+                  <a href={`/requests/${r.request_id}`}>
+                    {r.timestamp.replace("T", " ").slice(0, 19)}
+                  </a>
                 </td>
                 <td>{r.project_id ?? "unattributed"}</td>
                 <td>{r.provider ?? "—"}</td>
                 <td>{r.model ?? r.requested_model ?? "—"}</td>
-                <td class={(r.status_code ?? 0) >= 400 || r.outcome !== "complete" ? "num bad" : "num"}>
+                <td
+                  class={(r.status_code ?? 0) >= 400 || r.outcome !== "complete"
+                    ? "num bad"
+                    : "num"}
+                >
                   {r.status_code ?? r.outcome}
                 </td>
                 <td class="num">{n(r.prompt_tokens)}</td>
                 <td class="num">{n(r.completion_tokens)}</td>
                 <td class="num" data-col="cost">
-                  {r.cost_usd_millicents === null ? <span class="warn">{r.usage_status === "ok" ? "unpriced" : "unknown"}</span> : formatUsd(r.cost_usd_millicents)}
+                  {r.cost_usd_millicents === null
+                    ? <span class="warn">{r.usage_status === "ok" ? "unpriced" : "unknown"}</span>
+                    : formatUsd(r.cost_usd_millicents)}
                 </td>
                 <td>{r.usage_status ?? "—"}</td>
               </tr>
@@ -83,13 +98,15 @@ export function RequestsPage(props: {
 }
 
 function Select(props: { name: string; value: string | null; options: string[] }) {
-  const opts = props.value && !props.options.includes(props.value) ? [props.value, ...props.options] : props.options;
+  const opts = props.value && !props.options.includes(props.value)
+    ? [props.value, ...props.options]
+    : props.options;
   return (
     <label>
       {props.name}
       <select name={props.name}>
         <option value="">any</option>
-        {opts.map((o) => <option value={o} selected={o === props.value}>{o}</option>)}
+        {opts.map((o) => <option key={o} value={o} selected={o === props.value}>{o}</option>)}
       </select>
     </label>
   );

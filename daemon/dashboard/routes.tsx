@@ -5,7 +5,12 @@
  */
 import type { Hono } from "hono";
 import { emptyUsage, type ProviderId, type Usage } from "../../shared/schemas/usage.ts";
-import { costOf, type CostResult, defaultPriceTable, withOverrides } from "../../shared/pricing/mod.ts";
+import {
+  costOf,
+  type CostResult,
+  defaultPriceTable,
+  withOverrides,
+} from "../../shared/pricing/mod.ts";
 import type { Config } from "../config.ts";
 import type { LocalDeps, LocalRoutes } from "../local_api/server.ts";
 import { facets, listRequests, overview } from "../store/reports.ts";
@@ -17,7 +22,8 @@ import { OverviewPage } from "./overview.tsx";
 import { listQuery, periodFromQuery } from "./params.ts";
 import { PAGE_SIZE, RequestsPage } from "./requests.tsx";
 
-const CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Recomputes a stored row's cost with the pricing engine, for the per-class breakdown. */
 export function costBreakdown(row: StoredRow, config: Config): CostResult | null {
@@ -57,16 +63,30 @@ export const dashboardRoutes: LocalRoutes = (app: Hono, deps: LocalDeps): void =
   app.use("/requests", secure);
   app.use("/requests/*", secure);
 
-  app.get("/assets/dashboard.css", (c) =>
-    c.body(DASHBOARD_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "max-age=300" }));
-  app.get("/assets/favicon.svg", (c) =>
-    c.body(FAVICON_SVG, 200, { "content-type": "image/svg+xml", "cache-control": "max-age=86400" }));
+  app.get(
+    "/assets/dashboard.css",
+    (c) =>
+      c.body(DASHBOARD_CSS, 200, {
+        "content-type": "text/css; charset=utf-8",
+        "cache-control": "max-age=300",
+      }),
+  );
+  app.get(
+    "/assets/favicon.svg",
+    (c) =>
+      c.body(FAVICON_SVG, 200, {
+        "content-type": "image/svg+xml",
+        "cache-control": "max-age=86400",
+      }),
+  );
   app.get("/favicon.ico", (c) => c.redirect("/assets/favicon.svg", 302));
 
   app.get("/", (c) => {
     const now = new Date();
     const p = periodFromQuery((k) => c.req.query(k), now);
-    if (!p.ok) return c.html(<ErrorPage title="Overview" message={p.error} active="overview" />, 400);
+    if (!p.ok) {
+      return c.html(<ErrorPage title="Overview" message={p.error} active="overview" />, 400);
+    }
     const ov = overview(deps.store, p.value);
     return c.html(<OverviewPage ov={ov} period={p.value} now={now} />);
   });
@@ -75,24 +95,60 @@ export const dashboardRoutes: LocalRoutes = (app: Hono, deps: LocalDeps): void =
     const p = periodFromQuery((k) => c.req.query(k));
     const q = listQuery((k) => c.req.query(k));
     if (!p.ok || !q.ok) {
-      return c.html(<ErrorPage title="Requests" message={!p.ok ? p.error : (q as { error: string }).error} active="requests" />, 400);
+      return c.html(
+        <ErrorPage
+          title="Requests"
+          message={!p.ok ? p.error : (q as { error: string }).error}
+          active="requests"
+        />,
+        400,
+      );
     }
-    const page = listRequests(deps.store, { ...p.value, ...q.value, limit: PAGE_SIZE, offset: (q.value.page - 1) * PAGE_SIZE });
+    const page = listRequests(deps.store, {
+      ...p.value,
+      ...q.value,
+      limit: PAGE_SIZE,
+      offset: (q.value.page - 1) * PAGE_SIZE,
+    });
     return c.html(
-      <RequestsPage rows={page.rows} total={page.total} query={q.value} period={p.value} facets={facets(deps.store, p.value)} />,
+      <RequestsPage
+        rows={page.rows}
+        total={page.total}
+        query={q.value}
+        period={p.value}
+        facets={facets(deps.store, p.value)}
+      />,
     );
   });
 
   app.get("/requests/:id", (c) => {
     const id = c.req.param("id");
     const row = /^[0-9a-f-]{36}$/i.test(id) ? deps.store.getRequest(id) : null;
-    if (!row) return c.html(<ErrorPage title="Request not found" message={`No request with id ${id}`} active="requests" />, 404);
-    return c.html(<DetailPage row={row} bodies={deps.store.getBodies(id)} cost={costBreakdown(row, deps.config)} />);
+    if (!row) {
+      return c.html(
+        <ErrorPage
+          title="Request not found"
+          message={`No request with id ${id}`}
+          active="requests"
+        />,
+        404,
+      );
+    }
+    return c.html(
+      <DetailPage
+        row={row}
+        bodies={deps.store.getBodies(id)}
+        cost={costBreakdown(row, deps.config)}
+      />,
+    );
   });
 };
 
 /** Security headers for every page: nothing but this origin may load anything. */
-async function secure(c: { header(k: string, v: string): void }, next: () => Promise<void>): Promise<void> {
+async function secure(
+  c: { header(k: string, v: string): void },
+  next: () => Promise<void>,
+): Promise<void> {
   await next();
   c.header("content-security-policy", CSP);
   c.header("x-content-type-options", "nosniff");

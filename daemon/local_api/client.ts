@@ -13,13 +13,24 @@ export interface DaemonClient {
   /** `http://127.0.0.1:<dashboard port>` */
   baseUrl: string;
   /** Sends a request to the local API (JSON body when given). Sets the dashboard Origin. */
-  fetch(path: string, init?: { method?: string; json?: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<Response>;
+  fetch(
+    path: string,
+    init?: {
+      method?: string;
+      json?: unknown;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+    },
+  ): Promise<Response>;
   /** GET and parse JSON; throws on a non-2xx answer. */
   getJson<T>(path: string): Promise<T>;
 }
 
 /** Returns a client when the daemon runs and answers, else null. */
-export async function connectDaemon(paths: HomePaths, timeoutMs = 3000): Promise<DaemonClient | null> {
+export async function connectDaemon(
+  paths: HomePaths,
+  timeoutMs = 3000,
+): Promise<DaemonClient | null> {
   const state = daemonState(paths);
   if (!state.running || !state.runtime || !state.runtime.dashboard) return null;
   const runtime = state.runtime;
@@ -34,12 +45,19 @@ export async function connectDaemon(paths: HomePaths, timeoutMs = 3000): Promise
         headers["content-type"] = "application/json";
         body = JSON.stringify(init.json);
       }
-      return fetch(baseUrl + path, { method: init.method ?? (body ? "POST" : "GET"), headers, body, signal: init.signal });
+      return fetch(baseUrl + path, {
+        method: init.method ?? (body ? "POST" : "GET"),
+        headers,
+        body,
+        signal: init.signal,
+      });
     },
     getJson: async <T>(path: string): Promise<T> => {
       const res = await client.fetch(path, { signal: AbortSignal.timeout(timeoutMs * 10) });
       const text = await res.text();
-      if (!res.ok) throw new Error(`Daemon answered ${res.status} to GET ${path}: ${text.slice(0, 200)}`);
+      if (!res.ok) {
+        throw new Error(`Daemon answered ${res.status} to GET ${path}: ${text.slice(0, 200)}`);
+      }
       return JSON.parse(text) as T;
     },
   };

@@ -42,7 +42,9 @@ export function coreRoutes(getDashboardAddr: () => { hostname: string; port: num
     app.get("/api/status", async (c) => {
       const dash = getDashboardAddr();
       const since = c.req.query("day_start") ?? startOfLocalDay();
-      const total = deps.store.db.prepare("SELECT count(*) AS n FROM requests").get() as { n: number };
+      const total = deps.store.db.prepare("SELECT count(*) AS n FROM requests").get() as {
+        n: number;
+      };
       const status: DaemonStatus = {
         running: true,
         pid: Deno.pid,

@@ -45,21 +45,34 @@ export function createLocalApp(deps: LocalDeps, groups: LocalRoutes[]): Hono {
     const host = (c.req.header("host") ?? "").toLowerCase();
     const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
     if (!LOOPBACK_HOSTS.has(name)) {
-      return c.json({ error: { code: "forbidden_host", message: "Only loopback Host names are served" } }, 403);
+      return c.json({
+        error: { code: "forbidden_host", message: "Only loopback Host names are served" },
+      }, 403);
     }
     await next();
   });
   for (const group of groups) group(app, deps);
-  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json(
+      { error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } },
+      404,
+    )
+  );
   app.onError((e, c) => {
     deps.logger.error("local api error", { path: c.req.path, error: e });
-    return c.json({ error: { code: "internal", message: "Internal error; see daemon.err.log" } }, 500);
+    return c.json(
+      { error: { code: "internal", message: "Internal error; see daemon.err.log" } },
+      500,
+    );
   });
   return app;
 }
 
 /** Serves the app on a loopback address; port 0 picks a free port. */
-export function serveLocalApp(app: Hono, opts: { hostname: string; port: number; logger: Logger }): Promise<LocalServer> {
+export function serveLocalApp(
+  app: Hono,
+  opts: { hostname: string; port: number; logger: Logger },
+): Promise<LocalServer> {
   return new Promise((resolve, reject) => {
     const ac = new AbortController();
     let server: Deno.HttpServer<Deno.NetAddr>;

@@ -33,9 +33,22 @@ export function daemonLogger(): Logger {
 export async function runDaemon(
   paths: HomePaths,
   config: Config,
-  opts: { proxyPort?: number; logger?: Logger; onReady?: (info: { proxy: string; dashboard: string }) => void } = {},
+  opts: {
+    proxyPort?: number;
+    logger?: Logger;
+    onReady?: (info: { proxy: string; dashboard: string }) => void;
+  } = {},
 ): Promise<void> {
   const log = opts.logger ?? daemonLogger();
+  // A stray rejection or error in any part is logged; it must never take the proxy down.
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    log.error("unhandled rejection", { error: e.reason });
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    log.error("uncaught error", { error: e.error ?? e.message });
+  });
   const other = claimPidFile(paths);
   if (other !== null) throw new CliError(`daemon already running (pid ${other})`);
   let system;
@@ -53,7 +66,12 @@ export async function runDaemon(
     dashboard: system.dashboard,
     version: VERSION,
   });
-  log.info("daemon started", { pid: Deno.pid, proxy: system.proxy, dashboard: system.dashboard, version: VERSION });
+  log.info("daemon started", {
+    pid: Deno.pid,
+    proxy: system.proxy,
+    dashboard: system.dashboard,
+    version: VERSION,
+  });
   opts.onReady?.({
     proxy: `${system.proxy.hostname}:${system.proxy.port}`,
     dashboard: `http://${system.dashboard.hostname}:${system.dashboard.port}`,

@@ -46,7 +46,11 @@ function processState(pid: number): string | null {
     }
   }
   try {
-    const out = new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)], stdout: "piped", stderr: "null" })
+    const out = new Deno.Command("ps", {
+      args: ["-o", "stat=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    })
       .outputSync();
     const text = new TextDecoder().decode(out.stdout).trim();
     if (!out.success && text === "") return "gone";
@@ -54,6 +58,31 @@ function processState(pid: number): string | null {
   } catch {
     return null; // no ps: trust kill(0)
   }
+}
+
+/**
+ * True when `pid` runs this program's daemon (`… start --foreground …`, which is how both the
+ * background child and a foreground daemon run), so a pid reused by another process after a
+ * crash is never mistaken for the daemon (nor sent SIGTERM). Unknown (no /proc, no ps): true.
+ */
+export function isDaemonProcess(pid: number): boolean {
+  if (pid === Deno.pid) return true;
+  let args: string[] | null = null;
+  try {
+    args = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+  } catch {
+    try {
+      const out = new Deno.Command("ps", {
+        args: ["-o", "args=", "-p", String(pid)],
+        stdout: "piped",
+        stderr: "null",
+      })
+        .outputSync();
+      if (out.success) args = new TextDecoder().decode(out.stdout).trim().split(/\s+/);
+    } catch { /* no ps */ }
+  }
+  if (args === null) return true;
+  return args.includes("start") && args.includes("--foreground");
 }
 
 /** Reads the pid file; null when absent or unreadable. */
@@ -84,7 +113,7 @@ export type DaemonState =
 /** Inspects the pid file; a pid whose process is gone is stale and its files are removed. */
 export function daemonState(paths: HomePaths): DaemonState {
   const pid = readPid(paths);
-  if (pid !== null && isAlive(pid)) {
+  if (pid !== null && isAlive(pid) && isDaemonProcess(pid)) {
     const runtime = readRuntime(paths);
     return { running: true, pid, runtime: runtime && runtime.pid === pid ? runtime : null };
   }
@@ -105,7 +134,7 @@ export function claimPidFile(paths: HomePaths, pid: number = Deno.pid): number |
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
       const other = readPid(paths);
-      if (other !== null && other !== pid && isAlive(other)) return other;
+      if (other !== null && other !== pid && isAlive(other) && isDaemonProcess(other)) return other;
       removeRuntimeFiles(paths);
     }
   }

@@ -7,15 +7,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HomePaths } from "../home.ts";
 
-/** The permission flags the compiled binary gets, also used when re-running under `deno run`. */
-export const PERMISSION_FLAGS: readonly string[] = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-sys",
-];
+/**
+ * The permission flags the compiled binary gets, also used when re-running under `deno run`.
+ * `--allow-all`: Deno 2.9 refuses every read under /proc without it ("Requires all access"), and
+ * process attribution on Linux reads /proc/net/tcp and /proc/<pid>/{fd,cwd,environ,stat}. It adds
+ * nothing real to the unrestricted `--allow-run` the daemon needs anyway (a child process can do
+ * anything), so the granular list would only break attribution.
+ */
+export const PERMISSION_FLAGS: readonly string[] = ["--allow-all"];
 
 /** The command line that runs this CLI again with `args`: [executable, ...argv]. */
 export function selfCommand(args: string[]): string[] {
@@ -40,7 +39,11 @@ function shQuote(s: string): string {
  * and stderr are appended to the daemon's log files. Returns the child (its pid is the
  * daemon's pid: the shell `exec`s it).
  */
-export function spawnDetached(paths: HomePaths, args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
+export function spawnDetached(
+  paths: HomePaths,
+  args: string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
   const argv = selfCommand(args).map(shQuote).join(" ");
   const script = `exec ${argv} </dev/null >>${shQuote(paths.log)} 2>>${shQuote(paths.errLog)}`;
   const child = new Deno.Command("/bin/sh", {

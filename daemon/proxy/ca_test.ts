@@ -21,7 +21,7 @@ Deno.test("ensureCa creates an ECDSA P-256 CA once, key mode 0600, and a combine
     await t.step("key file is mode 0600", async () => {
       assert.equal((await Deno.stat(paths.caKey)).mode! & 0o777, 0o600);
     });
-    await t.step("CA is P-256, self-signed, CA:true, ~10 years", async () => {
+    await t.step("CA is P-256, self-signed, CA:true, ~10 years", () => {
       const cert = new NodeX509(before);
       assert.equal(cert.ca, true);
       assert.equal(cert.publicKey.asymmetricKeyDetails?.namedCurve, "prime256v1");

@@ -105,6 +105,18 @@ function sendJsonError(res: ServerResponse, status: number, code: string, messag
 /** Ends a request with a JSON error (used for unknown prefixes and bad targets too). */
 export { sendJsonError };
 
+/**
+ * Ends the client connection without finishing the body, after what was written is flushed, so
+ * the client sees the bytes that arrived and then an incomplete response (not a clean end).
+ */
+function cutResponse(res: ServerResponse): void {
+  const sock = res.socket;
+  if (!sock) return void res.destroy();
+  sock.end();
+  const t = setTimeout(() => sock.destroy(), 2000);
+  sock.once("close", () => clearTimeout(t));
+}
+
 function waitDrain(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -119,7 +131,9 @@ function waitDrain(res: ServerResponse): Promise<void> {
 
 function causeOf(e: unknown): string {
   const err = e as Error & { cause?: Error };
-  const msg = err?.cause?.message ? `${err.message}: ${err.cause.message}` : err?.message ?? String(e);
+  const msg = err?.cause?.message
+    ? `${err.message}: ${err.cause.message}`
+    : err?.message ?? String(e);
   return redactQuery(msg.split("\n")[0]);
 }
 
@@ -142,7 +156,7 @@ export async function forwardFlow(
     const name = raw[i].toLowerCase();
     const value = raw[i + 1];
     if (HOP_BY_HOP.has(name) || connTokens.has(name)) continue;
-    if (name !== "content-length") {
+    if (name !== "content-length" && name !== "expect") {
       try {
         outgoing.append(name, value);
       } catch { /* invalid header value: drop it */ }
@@ -184,7 +198,7 @@ export async function forwardFlow(
   res.on("close", onClose);
 
   let status: number | null = null;
-  let responseHeaders: Record<string, string> = {};
+  const responseHeaders: Record<string, string> = {};
   const resCap = new Capture(ctx.maxBodyBytes);
   let ttfbAt: number | null = null;
   let tap: ResponseTap | null = null;
@@ -243,9 +257,15 @@ export async function forwardFlow(
       headersOut[name] = value;
       responseHeaders[name] = value;
     }
-    if (decoded) resp.headers.delete("content-encoding");
+    let hookHeaders = resp.headers;
+    if (decoded) {
+      // Response headers are immutable: hand hooks a copy that matches the decoded bytes.
+      hookHeaders = new Headers(resp.headers);
+      hookHeaders.delete("content-encoding");
+      hookHeaders.delete("content-length");
+    }
     tap = ctx.hooks.onResponse
-      ? guard(ctx, "onResponse", () => ctx.hooks.onResponse!(flow, resp.status, resp.headers))
+      ? guard(ctx, "onResponse", () => ctx.hooks.onResponse!(flow, resp.status, hookHeaders))
       : null;
     if (res.destroyed) {
       outcome = "client_aborted";
@@ -272,7 +292,7 @@ export async function forwardFlow(
         } else {
           outcome = "upstream_cut";
           error = causeOf(e);
-          res.destroy();
+          cutResponse(res);
         }
         return;
       }
@@ -383,7 +403,11 @@ async function bufferForRewrite(
     whole.set(p, o);
     o += p.length;
   }
-  const replaced = guard(ctx, "rewriteRequestBody", () => ctx.hooks.rewriteRequestBody!(flow, whole));
+  const replaced = guard(
+    ctx,
+    "rewriteRequestBody",
+    () => ctx.hooks.rewriteRequestBody!(flow, whole),
+  );
   const out = replaced ?? whole;
   cap.add(out);
   outgoing.delete("content-length");

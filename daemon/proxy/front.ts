@@ -30,9 +30,14 @@ export function errorResponse(status: number, code: string, message: string): Ui
   const body = JSON.stringify({ error: { code, message } });
   return new TextEncoder().encode(
     `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\ncontent-type: application/json\r\n` +
-      `content-length: ${new TextEncoder().encode(body).length}\r\nconnection: close\r\n\r\n${body}`,
+      `content-length: ${
+        new TextEncoder().encode(body).length
+      }\r\nconnection: close\r\n\r\n${body}`,
   );
 }
+
+/** How long a new connection may take to send its first request head. */
+export const HEAD_TIMEOUT_MS = 30_000;
 
 const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection Established\r\n\r\n");
 
@@ -91,7 +96,9 @@ export function startFront(opts: {
 
   const handle = async (conn: Deno.Conn) => {
     noDelay(conn);
-    const r = await readHead(conn, opts.maxHeaderBytes);
+    // A client that never finishes its first head is dropped (no slowloris on the front).
+    const timer = setTimeout(() => closeQuietly(conn), HEAD_TIMEOUT_MS);
+    const r = await readHead(conn, opts.maxHeaderBytes).finally(() => clearTimeout(timer));
     if (!r.ok) return reject(conn, r.error);
     const { head, raw, rest } = r.value;
     if (head.method !== "CONNECT") {

@@ -82,7 +82,9 @@ export async function readHead(
       if (!parsed.ok) return err(parsed.error);
       return ok({ head: parsed.value, raw, rest: buf.slice(end, len) });
     }
-    if (len > maxBytes) return err({ status: 431, message: `Request head exceeds ${maxBytes} bytes` });
+    if (len > maxBytes) {
+      return err({ status: 431, message: `Request head exceeds ${maxBytes} bytes` });
+    }
   }
 }
 

@@ -47,7 +47,12 @@ Deno.test("resolveBaseUrl maps prefixes and project labels, and names unknown pr
       "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse",
       null,
     ],
-    ["/p/billing/groq/openai/v1/chat/completions", "api.groq.com", "/openai/v1/chat/completions", "billing"],
+    [
+      "/p/billing/groq/openai/v1/chat/completions",
+      "api.groq.com",
+      "/openai/v1/chat/completions",
+      "billing",
+    ],
     ["/deepseek/chat/completions", "api.deepseek.com", "/chat/completions", null],
   ];
   for (const [target, host, path, label] of ok) {
@@ -67,7 +72,9 @@ Deno.test("resolveBaseUrl maps prefixes and project labels, and names unknown pr
     });
   }
   await t.step("every prefix host is intercepted by default", () => {
-    for (const h of Object.values(BASE_URL_PREFIXES)) assert.ok(DEFAULT_INTERCEPT_HOSTS.includes(h));
+    for (const h of Object.values(BASE_URL_PREFIXES)) {
+      assert.ok(DEFAULT_INTERCEPT_HOSTS.includes(h));
+    }
   });
 });
 

@@ -13,7 +13,7 @@ import { DEFAULT_INTERCEPT_HOSTS } from "./routes.ts";
 
 export { type CaMaterial, createLeafIssuer, ensureCa, type LeafIssuer, loadCa } from "./ca.ts";
 export { BASE_URL_PREFIXES, DEFAULT_INTERCEPT_HOSTS, resolveBaseUrl } from "./routes.ts";
-export { upstreamOverrideFromEnv, type UpstreamOverride } from "./upstream.ts";
+export { type UpstreamOverride, upstreamOverrideFromEnv } from "./upstream.ts";
 export type * from "./flow.ts";
 
 /** Everything the proxy needs. */

@@ -10,7 +10,7 @@ import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../log.ts";
 import type { LeafIssuer } from "./ca.ts";
-import { type FlowTarget, forwardFlow, type ForwardContext, sendJsonError } from "./forward.ts";
+import { type FlowTarget, type ForwardContext, forwardFlow, sendJsonError } from "./forward.ts";
 import { redactQuery } from "./secrets.ts";
 import { resolveBaseUrl } from "./routes.ts";
 

@@ -16,6 +16,13 @@ export interface UpstreamOverride {
   hosts: Record<string, string>;
   /** PEM of the CA that signed the fakes' certificates, trusted for upstream TLS. */
   caPem: string | null;
+  /** Benchmarks only: the redirect targets speak plain HTTP (absolute-form requests, no TLS). */
+  plaintext?: boolean;
+  /**
+   * Benchmarks only: connect with TLS straight to the mapped address (its certificate must carry
+   * that IP) and send the real Host header, skipping the redirector hop. SNI is then the IP.
+   */
+  direct?: boolean;
 }
 
 /** Reads `HALTON_METER_TEST_UPSTREAM` (JSON map) and `HALTON_METER_TEST_UPSTREAM_CA` (PEM path). */
@@ -89,7 +96,10 @@ export function createUpstream(override?: UpstreamOverride): Upstream {
         }
         noDelay(up);
         conns.add(up);
-        await writeAll(conn, new TextEncoder().encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
+        await writeAll(
+          conn,
+          new TextEncoder().encode("HTTP/1.1 200 Connection Established\r\n\r\n"),
+        );
         await splice(conn, up, h.value.rest);
         conns.delete(up);
       })().catch(() => closeQuietly(conn)).finally(() => conns.delete(conn));
@@ -110,17 +120,37 @@ export function createUpstream(override?: UpstreamOverride): Upstream {
     }
     return c;
   };
+  const ipClient = override.direct
+    ? Deno.createHttpClient({
+      caCerts: override.caPem ? [override.caPem] : undefined,
+      allowHost: true,
+      poolIdleTimeout: 60_000,
+    })
+    : null;
   return {
     fetch(url, init) {
       const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
       const dst = lookup(url.hostname, port);
-      const c = !dst ? client : url.protocol === "https:" ? redirectClient : plainClientFor(dst);
+      if (dst && ipClient && url.protocol === "https:") {
+        const headers = init.headers as Headers;
+        headers.set("host", url.host);
+        const to = new URL(url);
+        to.hostname = dst.hostname;
+        to.port = String(dst.port);
+        return fetch(to, { ...init, client: ipClient } as RequestInit);
+      }
+      const c = !dst
+        ? client
+        : url.protocol === "https:" && !override.plaintext
+        ? redirectClient
+        : plainClientFor(dst);
       return fetch(url, { ...init, client: c } as RequestInit);
     },
     tunnelTarget: (hostname, port) => lookup(hostname, port) ?? { hostname, port },
     close() {
       client.close();
       redirectClient.close();
+      ipClient?.close();
       for (const c of plainClients.values()) c.close();
       try {
         redirector.close();

@@ -31,7 +31,9 @@ export interface PruneResult {
 }
 
 function tableExists(store: Store, name: string): boolean {
-  return store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
+  return store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(
+    name,
+  ) !==
     undefined;
 }
 
@@ -64,15 +66,19 @@ export function prunePlan(
      JOIN requests r ON r.request_id = b.request_id WHERE r.timestamp < ?`,
   ).get(cutoff) as { n: number; bytes: number };
   const unsyncedRows = opts.rowSync && !opts.bodiesOnly
-    ? Number((db.prepare(
-      "SELECT count(*) AS n FROM requests r JOIN outbox o ON o.request_id = r.request_id WHERE r.timestamp < ?",
-    ).get(cutoff) as { n: number }).n)
+    ? Number(
+      (db.prepare(
+        "SELECT count(*) AS n FROM requests r JOIN outbox o ON o.request_id = r.request_id WHERE r.timestamp < ?",
+      ).get(cutoff) as { n: number }).n,
+    )
     : 0;
   const unsyncedBodies = opts.bodySync
-    ? Number((db.prepare(
-      `SELECT count(*) AS n FROM request_bodies b JOIN requests r ON r.request_id = b.request_id
+    ? Number(
+      (db.prepare(
+        `SELECT count(*) AS n FROM request_bodies b JOIN requests r ON r.request_id = b.request_id
        WHERE r.timestamp < ? AND ${UNSYNCED_BODY(store)}`,
-    ).get(cutoff) as { n: number }).n)
+      ).get(cutoff) as { n: number }).n,
+    )
     : 0;
   return {
     cutoff,
@@ -103,7 +109,9 @@ export function pruneApply(
     keepRows ? " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = r.request_id)" : ""
   }${
     keepBodies
-      ? ` AND NOT EXISTS (SELECT 1 FROM request_bodies b WHERE b.request_id = r.request_id AND ${UNSYNCED_BODY(store)})`
+      ? ` AND NOT EXISTS (SELECT 1 FROM request_bodies b WHERE b.request_id = r.request_id AND ${
+        UNSYNCED_BODY(store)
+      })`
       : ""
   }`;
   const plan = prunePlan(store, cutoff, opts);
@@ -113,17 +121,24 @@ export function pruneApply(
     let outboxDeleted = 0;
     let rowsDeleted = 0;
     if (opts.bodiesOnly) {
-      bodiesDeleted = Number(db.prepare(
-        `DELETE FROM request_bodies AS b WHERE b.request_id IN (SELECT request_id FROM requests WHERE timestamp < ?)${
-          keepBodies ? ` AND NOT (${UNSYNCED_BODY(store)})` : ""
-        }`,
-      ).run(cutoff).changes);
+      bodiesDeleted = Number(
+        db.prepare(
+          `DELETE FROM request_bodies AS b WHERE b.request_id IN (SELECT request_id FROM requests WHERE timestamp < ?)${
+            keepBodies ? ` AND NOT (${UNSYNCED_BODY(store)})` : ""
+          }`,
+        ).run(cutoff).changes,
+      );
     } else {
       bodiesDeleted = Number(
-        db.prepare(`DELETE FROM request_bodies WHERE request_id IN (${rowSel})`).run(cutoff).changes,
+        db.prepare(`DELETE FROM request_bodies WHERE request_id IN (${rowSel})`).run(cutoff)
+          .changes,
       );
-      outboxDeleted = Number(db.prepare(`DELETE FROM outbox WHERE request_id IN (${rowSel})`).run(cutoff).changes);
-      rowsDeleted = Number(db.prepare(`DELETE FROM requests WHERE request_id IN (${rowSel})`).run(cutoff).changes);
+      outboxDeleted = Number(
+        db.prepare(`DELETE FROM outbox WHERE request_id IN (${rowSel})`).run(cutoff).changes,
+      );
+      rowsDeleted = Number(
+        db.prepare(`DELETE FROM requests WHERE request_id IN (${rowSel})`).run(cutoff).changes,
+      );
     }
     db.exec("COMMIT");
     return {

@@ -4,7 +4,7 @@
  * never summed as zero. Ranges are [since, until) over ISO-8601 UTC timestamps.
  */
 import type { SQLInputValue } from "node:sqlite";
-import { fromDb, type StoredRow, type Store } from "./store.ts";
+import { fromDb, type Store, type StoredRow } from "./store.ts";
 import type { TimeRange } from "./reports_range.ts";
 
 export * from "./reports_range.ts";
@@ -92,15 +92,21 @@ function toLine(raw: Record<string, unknown>): ReportLine {
   for (const k of ["requests", "priced", "unpriced", "missing_usage", ...TOKEN_COLUMNS]) {
     line[k] = Number(raw[k] ?? 0);
   }
-  line.cost_usd_millicents = raw.cost_usd_millicents === null ? null : Number(raw.cost_usd_millicents);
+  line.cost_usd_millicents = raw.cost_usd_millicents === null
+    ? null
+    : Number(raw.cost_usd_millicents);
   return line as ReportLine;
 }
 
 /** Aggregates a range by one dimension; days ascending, others by cost then requests. */
 export function reportBy(store: Store, by: GroupBy, f: ReportFilter): ReportLine[] {
   const w = where(f);
-  const order = by === "day" ? "key" : "cost_usd_millicents IS NULL, cost_usd_millicents DESC, requests DESC, key";
-  const sql = `SELECT ${KEY_SQL[by]} AS key, ${AGGREGATES} FROM requests WHERE ${w.sql} GROUP BY 1 ORDER BY ${order}`;
+  const order = by === "day"
+    ? "key"
+    : "cost_usd_millicents IS NULL, cost_usd_millicents DESC, requests DESC, key";
+  const sql = `SELECT ${
+    KEY_SQL[by]
+  } AS key, ${AGGREGATES} FROM requests WHERE ${w.sql} GROUP BY 1 ORDER BY ${order}`;
   return (store.db.prepare(sql).all(...w.params) as Record<string, unknown>[]).map(toLine);
 }
 
@@ -108,10 +114,14 @@ export function reportBy(store: Store, by: GroupBy, f: ReportFilter): ReportLine
 export function totalOf(lines: ReportLine[], key = "total"): ReportLine {
   const t = toLine({ key, cost_usd_millicents: null });
   for (const l of lines) {
-    for (const k of ["requests", "priced", "unpriced", "missing_usage", ...TOKEN_COLUMNS] as const) {
+    for (
+      const k of ["requests", "priced", "unpriced", "missing_usage", ...TOKEN_COLUMNS] as const
+    ) {
       t[k] += l[k];
     }
-    if (l.cost_usd_millicents !== null) t.cost_usd_millicents = (t.cost_usd_millicents ?? 0) + l.cost_usd_millicents;
+    if (l.cost_usd_millicents !== null) {
+      t.cost_usd_millicents = (t.cost_usd_millicents ?? 0) + l.cost_usd_millicents;
+    }
   }
   return t;
 }
@@ -183,14 +193,19 @@ export function listRequests(
   const rows = (store.db.prepare(
     `SELECT * FROM requests WHERE ${w.sql} ORDER BY timestamp DESC, request_id LIMIT ? OFFSET ?`,
   ).all(...w.params, f.limit, f.offset) as Record<string, unknown>[]).map(fromDb);
-  const n = store.db.prepare(`SELECT count(*) AS n FROM requests WHERE ${w.sql}`).get(...w.params) as {
+  const n = store.db.prepare(`SELECT count(*) AS n FROM requests WHERE ${w.sql}`).get(
+    ...w.params,
+  ) as {
     n: number;
   };
   return { rows, total: Number(n.n) };
 }
 
 /** Distinct projects, models and providers seen in a range (for filter menus). */
-export function facets(store: Store, r: TimeRange): { projects: string[]; models: string[]; providers: string[] } {
+export function facets(
+  store: Store,
+  r: TimeRange,
+): { projects: string[]; models: string[]; providers: string[] } {
   const raws = store.db.prepare(
     `SELECT ${KEY_SQL.project} AS p, ${KEY_SQL.model} AS m, ${KEY_SQL.provider} AS v FROM requests
      WHERE timestamp >= ? AND timestamp < ? GROUP BY 1, 2, 3`,

@@ -15,7 +15,13 @@ export const END_OF_TIME = "9999-12-31T23:59:59.999Z";
 /** The open start used for "everything". */
 export const START_OF_TIME = "0000-01-01T00:00:00.000Z";
 
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /**
  * Parses one time argument relative to `now`. Durations go back from now; a bare date is its
@@ -28,8 +34,11 @@ export function parseTimeArg(flag: string, value: string, now: Date): Result<Dat
       `Cannot parse ${flag} "${value}": use a duration like 30d, 24h, 90m, 2w, a date like 2026-11-01 or an ISO time`,
     );
   if (v === "now") return ok(new Date(now.getTime()));
-  const dur = /^(\d{1,6})([mhdw])$/.exec(v);
-  if (dur) return ok(new Date(now.getTime() - Number(dur[1]) * UNIT_MS[dur[2]]));
+  const dur = /^(\d{1,9})([smhdw])$/.exec(v);
+  if (dur) {
+    const d = new Date(now.getTime() - Number(dur[1]) * UNIT_MS[dur[2]]);
+    return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1 ? bad() : ok(d);
+  }
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   if (day) {
     const d = new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])));

@@ -36,7 +36,11 @@ export function seedRow(over: Partial<StoredRow> = {}): StoredRow {
     provider_request_id: null,
     project_id: "alpha",
     attribution_method: "rcfile",
-    attribution_trail: JSON.stringify([{ resolver: "header", project: null, detail: "no X-Halton-Project header" }, {
+    attribution_trail: JSON.stringify([{
+      resolver: "header",
+      project: null,
+      detail: "no X-Halton-Project header",
+    }, {
       resolver: "rcfile",
       project: "alpha",
       detail: "/src/alpha/.halton-meter.toml",
@@ -58,7 +62,13 @@ export function seedRow(over: Partial<StoredRow> = {}): StoredRow {
 
 /** Unpriced: usage known, no price (unknown model). */
 export function unpricedRow(over: Partial<StoredRow> = {}): StoredRow {
-  return seedRow({ model: "mystery-model", requested_model: "mystery-model", cost_usd_millicents: null, priced: false, ...over });
+  return seedRow({
+    model: "mystery-model",
+    requested_model: "mystery-model",
+    cost_usd_millicents: null,
+    priced: false,
+    ...over,
+  });
 }
 
 /** Missing usage: a stream that ended without usage. */
@@ -86,8 +96,21 @@ export function missingRow(over: Partial<StoredRow> = {}): StoredRow {
  */
 export function fixtureRows(): { rows: StoredRow[]; bodies: StoredBody[] } {
   const rows: StoredRow[] = [
-    seedRow({ timestamp: "2026-11-08T09:00:00.000Z", project_id: "alpha", cost_usd_millicents: 12_345, prompt_tokens: 1200, completion_tokens: 300, cache_read_tokens: 1000 }),
-    seedRow({ timestamp: "2026-11-08T10:00:00.000Z", project_id: "alpha", cost_usd_millicents: 55, prompt_tokens: 10, completion_tokens: 5 }),
+    seedRow({
+      timestamp: "2026-11-08T09:00:00.000Z",
+      project_id: "alpha",
+      cost_usd_millicents: 12_345,
+      prompt_tokens: 1200,
+      completion_tokens: 300,
+      cache_read_tokens: 1000,
+    }),
+    seedRow({
+      timestamp: "2026-11-08T10:00:00.000Z",
+      project_id: "alpha",
+      cost_usd_millicents: 55,
+      prompt_tokens: 10,
+      completion_tokens: 5,
+    }),
     seedRow({
       timestamp: "2026-11-09T11:30:00.000Z",
       project_id: "beta",
@@ -104,17 +127,66 @@ export function fixtureRows(): { rows: StoredRow[]; bodies: StoredBody[] } {
       cost_usd_millicents: 250_000,
       attribution_method: "git",
     }),
-    seedRow({ timestamp: "2026-11-09T12:00:00.000Z", project_id: "beta", provider: "gemini", host: "generativelanguage.googleapis.com", model: "gemini-2.5-flash", requested_model: "gemini-2.5-flash", reasoning_tokens: 40, completion_tokens: 90, cost_usd_millicents: 777, hostname: "laptop" }),
+    seedRow({
+      timestamp: "2026-11-09T12:00:00.000Z",
+      project_id: "beta",
+      provider: "gemini",
+      host: "generativelanguage.googleapis.com",
+      model: "gemini-2.5-flash",
+      requested_model: "gemini-2.5-flash",
+      reasoning_tokens: 40,
+      completion_tokens: 90,
+      cost_usd_millicents: 777,
+      hostname: "laptop",
+    }),
     unpricedRow({ timestamp: "2026-11-09T13:00:00.000Z", project_id: "beta" }),
-    missingRow({ timestamp: "2026-11-10T08:00:00.000Z", project_id: "gamma", attribution_method: "header" }),
-    missingRow({ timestamp: "2026-11-10T08:05:00.000Z", project_id: null, attribution_method: null, status_code: 502, outcome: "upstream_error", error: "connection reset" }),
-    seedRow({ timestamp: "2026-11-10T09:00:00.000Z", project_id: "gamma", web_search_requests: 2, cost_usd_millicents: 3_000, status_code: 429, outcome: "complete" }),
-    seedRow({ timestamp: "2026-10-01T00:00:00.000Z", project_id: "old", cost_usd_millicents: 99_999 }),
+    missingRow({
+      timestamp: "2026-11-10T08:00:00.000Z",
+      project_id: "gamma",
+      attribution_method: "header",
+    }),
+    missingRow({
+      timestamp: "2026-11-10T08:05:00.000Z",
+      project_id: null,
+      attribution_method: null,
+      status_code: 502,
+      outcome: "upstream_error",
+      error: "connection reset",
+    }),
+    seedRow({
+      timestamp: "2026-11-10T09:00:00.000Z",
+      project_id: "gamma",
+      web_search_requests: 2,
+      cost_usd_millicents: 3_000,
+      status_code: 429,
+      outcome: "complete",
+    }),
+    seedRow({
+      timestamp: "2026-10-01T00:00:00.000Z",
+      project_id: "old",
+      cost_usd_millicents: 99_999,
+    }),
   ];
   const enc = new TextEncoder();
   const bodies: StoredBody[] = [
-    { request_id: rows[0].request_id, direction: "request", content_type: "application/json", content: enc.encode('{"messages":[{"role":"user","content":"<script>alert(1)</script> hi"}]}'), bytes: 70, truncated: false },
-    { request_id: rows[0].request_id, direction: "response", content_type: "application/json", content: enc.encode('{"choices":[{"message":{"content":"hello"}}]}'), bytes: 5000, truncated: true },
+    {
+      request_id: rows[0].request_id,
+      direction: "request",
+      content_type: "application/json",
+      content: enc.encode(
+        '{"messages":[{"role":"user","content":"<script>alert(1)</script> hi"}]}',
+      ),
+      bytes: 70,
+      truncated: false,
+    },
+    {
+      request_id: rows[0].request_id,
+      direction: "response",
+      content_type: "application/json",
+      content: enc.encode('{"choices":[{"message":{"content":"hello"}}]}'),
+      bytes: 5000,
+      truncated: true,
+    },
   ];
   return { rows, bodies };
 }

@@ -44,7 +44,11 @@ export async function openDatabase(
   if (opts.databaseUrl) {
     const sql = createSql(opts.databaseUrl);
     const u = new URL(opts.databaseUrl);
-    opts.logger.info("Using PostgreSQL", { host: u.hostname, port: u.port, database: u.pathname });
+    opts.logger.info("Using PostgreSQL", {
+      host: u.hostname,
+      port: u.port,
+      database: u.pathname.slice(1),
+    });
     return { sql, kind: "postgres", url: opts.databaseUrl, close: () => sql.end({ timeout: 5 }) };
   }
   const embedded = await startEmbeddedPostgres(opts.dataDir);

@@ -63,7 +63,10 @@ export function requireUser(deps: AppDeps): MiddlewareHandler<AppEnv> {
       );
     }
     if (who.kind === "session" && UNSAFE.has(c.req.method)) {
-      checkJsonCsrf(c, who.csrf ?? "", deps.config.pairingDashboardUrl);
+      checkJsonCsrf(c, who.csrf ?? "", {
+        extraOrigin: deps.config.pairingDashboardUrl,
+        trustProxy: deps.config.trustProxy,
+      });
     }
     c.set("user", who.user);
     c.set("authKind", who.kind);

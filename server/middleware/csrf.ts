@@ -19,12 +19,24 @@ export function isLocalhost(url: string): boolean {
   return h === "localhost" || h === "127.0.0.1" || h === "[::1]" || h.endsWith(".localhost");
 }
 
-/** Throws 403 csrf_failed when a present Origin header is not this server's (or the dashboard's) origin. */
-export function checkOrigin(c: Context<AppEnv>, extraOrigin: string | null): void {
+/** Which origins besides the request's own may post: the dashboard's, and forwarded ones behind a trusted proxy. */
+export interface OriginPolicy {
+  extraOrigin: string | null;
+  trustProxy: boolean;
+}
+
+/** Throws 403 csrf_failed when a present Origin header is not an allowed origin. */
+export function checkOrigin(c: Context<AppEnv>, policy: OriginPolicy): void {
+  const { extraOrigin, trustProxy } = policy;
   const origin = c.req.header("origin");
   if (!origin) return;
   const allowed = [new URL(c.req.url).origin];
   if (extraOrigin) allowed.push(new URL(extraOrigin).origin);
+  const fwdHost = c.req.header("x-forwarded-host")?.split(",")[0]?.trim();
+  const fwdProto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim();
+  if (trustProxy && fwdHost && (fwdProto === "https" || fwdProto === "http")) {
+    allowed.push(`${fwdProto}://${fwdHost}`);
+  }
   if (!allowed.includes(origin)) {
     throw new HttpError(
       403,
@@ -38,9 +50,9 @@ export function checkOrigin(c: Context<AppEnv>, extraOrigin: string | null): voi
 export function checkJsonCsrf(
   c: Context<AppEnv>,
   sessionCsrf: string,
-  extraOrigin: string | null,
+  policy: OriginPolicy,
 ): void {
-  checkOrigin(c, extraOrigin);
+  checkOrigin(c, policy);
   const type = c.req.header("content-type") ?? "";
   if (/^application\/json\b/i.test(type)) return;
   const header = c.req.header("x-csrf-token");
@@ -70,9 +82,9 @@ export function formCsrfToken(c: Context<AppEnv>): string {
 export function verifyFormCsrf(
   c: Context<AppEnv>,
   form: Record<string, unknown>,
-  extraOrigin: string | null,
+  policy: OriginPolicy,
 ): void {
-  checkOrigin(c, extraOrigin);
+  checkOrigin(c, policy);
   const cookie = getCookie(c, CSRF_COOKIE);
   const field = typeof form._csrf === "string" ? form._csrf : "";
   if (!cookie || !field || !timingSafeEqual(cookie, field)) {

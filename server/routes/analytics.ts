@@ -27,7 +27,7 @@ export function analyticsRoutes(deps: AppDeps): Hono<AppEnv> {
     const q = readQuery(c, OverviewQuery, "overview query");
     if (q.group_by === "member") requireTier("overview.group_by_member", ws.tier);
     const now = deps.clock.now();
-    const to = q.to ? parseBound(q.to, true) : now;
+    const to = q.to ? parseBound(q.to, true) : new Date(now.getTime() + DAY_MS);
     const from = q.from ? parseBound(q.from, false) : new Date(to.getTime() - 30 * DAY_MS);
     if (from >= to) {
       throw new HttpError(

@@ -7,7 +7,12 @@ import { HttpError } from "../errors.ts";
 import { clientIp, requireUser } from "../middleware/auth.ts";
 import { readJson, readParam } from "../validate.ts";
 import { CreateTokenRequest, LoginRequest, type MeResponse } from "../../shared/schemas/mod.ts";
-import { createPersonalToken, deleteSession, workspacesOf } from "../services/accounts.ts";
+import {
+  createPersonalToken,
+  deleteSession,
+  revokePersonalToken,
+  workspacesOf,
+} from "../services/accounts.ts";
 import { audit } from "../services/audit.ts";
 import { clearSessionCookie, SESSION_COOKIE, signIn } from "../services/sessions.ts";
 
@@ -28,7 +33,9 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.post("/v1/auth/logout", requireUser(deps), async (c) => {
     const cookie = getCookie(c, SESSION_COOKIE);
-    if (c.get("authKind") === "session" && cookie) await deleteSession(deps.sql, cookie);
+    if (c.get("authKind") === "session" && cookie) {
+      await deleteSession(deps.sql, cookie, deps.clock.now(), ip(c));
+    }
     clearSessionCookie(c);
     return c.body(null, 204);
   });
@@ -57,18 +64,13 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.delete("/v1/auth/tokens/:id", requireUser(deps), async (c) => {
     const id = readParam(c, "id", z.uuid());
-    const now = deps.clock.now();
-    const r = await deps.sql`UPDATE api_tokens SET revoked_at = ${now}
-      WHERE id = ${id} AND user_id = ${c.get("user").id} AND revoked_at IS NULL RETURNING id`;
-    if (r.length === 0) throw new HttpError(404, "not_found", `No active token ${id}`);
-    await audit(deps.sql, {
-      workspaceId: null,
-      actor: { type: "user", id: c.get("user").id, ip: ip(c) },
-      action: "api_token.revoked",
-      targetType: "api_token",
-      targetId: id,
-      at: now,
+    const done = await revokePersonalToken(deps.sql, {
+      userId: c.get("user").id,
+      tokenId: id,
+      now: deps.clock.now(),
+      ip: ip(c),
     });
+    if (!done) throw new HttpError(404, "not_found", `No active token ${id}`);
     return c.body(null, 204);
   });
 

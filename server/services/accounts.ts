@@ -132,6 +132,7 @@ export async function createSession(
   const token = randomToken("", 32);
   const csrfToken = randomToken("", 24);
   const expiresAt = new Date(now.getTime() + ttlHours * 3_600_000);
+  await sql`DELETE FROM sessions WHERE user_id = ${userId} AND expires_at <= ${now}`;
   await sql`INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
     VALUES (${await sha256Hex(token)}, ${userId}, ${csrfToken}, ${now}, ${expiresAt})`;
   return { token, csrfToken, expiresAt };
@@ -149,9 +150,43 @@ export async function userFromSession(
   return r ? { user: { id: r.id, email: r.email }, csrfToken: r.csrf_token } : null;
 }
 
-/** Deletes a session. */
-export async function deleteSession(sql: Sql, token: string): Promise<void> {
-  await sql`DELETE FROM sessions WHERE id_hash = ${await sha256Hex(token)}`;
+/** Deletes a session (sign-out) and audits it. */
+export async function deleteSession(
+  sql: Sql,
+  token: string,
+  now: Date,
+  ip: string | null,
+): Promise<void> {
+  const [s] = await sql<{ user_id: string }[]>`DELETE FROM sessions
+    WHERE id_hash = ${await sha256Hex(token)} RETURNING user_id`;
+  if (!s) return;
+  await audit(sql, {
+    workspaceId: null,
+    actor: { type: "user", id: s.user_id, ip },
+    action: "auth.logout",
+    targetType: "user",
+    targetId: s.user_id,
+    at: now,
+  });
+}
+
+/** Revokes one of the user's personal API tokens; false when there is no such active token. Audited. */
+export async function revokePersonalToken(
+  sql: Sql,
+  o: { userId: string; tokenId: string; now: Date; ip: string | null },
+): Promise<boolean> {
+  const r = await sql`UPDATE api_tokens SET revoked_at = ${o.now}
+    WHERE id = ${o.tokenId} AND user_id = ${o.userId} AND revoked_at IS NULL RETURNING id`;
+  if (r.length === 0) return false;
+  await audit(sql, {
+    workspaceId: null,
+    actor: { type: "user", id: o.userId, ip: o.ip },
+    action: "api_token.revoked",
+    targetType: "api_token",
+    targetId: o.tokenId,
+    at: o.now,
+  });
+  return true;
 }
 
 /** Creates a personal API token `hm_pat_…`; only its SHA-256 is stored. */

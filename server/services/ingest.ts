@@ -99,7 +99,7 @@ WITH ins AS (
   INSERT INTO requests (workspace_id, device_id, received_at, ${
   COLUMNS.map((c) => c[0]).join(", ")
 })
-  SELECT $1::uuid, $2::uuid, $3::timestamptz, u.* FROM ${unnestSql(4)}
+  SELECT $1::uuid, $2::uuid, $3::timestamptz, u.* FROM ${unnestSql(3)}
   ON CONFLICT (workspace_id, request_id) DO NOTHING
   RETURNING unpriced
 ), counts AS (

@@ -37,7 +37,10 @@ async function formOf(c: Context<AppEnv>): Promise<Record<string, string>> {
 /** HTML routes: `/`, `/login`, `/logout`, `/connect`. */
 export function webRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const extra = deps.config.pairingDashboardUrl;
+  const extra = {
+    extraOrigin: deps.config.pairingDashboardUrl,
+    trustProxy: deps.config.trustProxy,
+  };
 
   const loginPage = (
     c: Context<AppEnv>,
@@ -74,7 +77,13 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.html(
       <Layout title="halton-meter">
         <p>Signed in as {who.user.email}.</p>
-        <ul>{ws.map((w) => <li>{w.name} ({w.slug}) · {w.tier} · {w.role}</li>)}</ul>
+        <ul>
+          {ws.map((w) => (
+            <li key={w.id}>
+              <a href={`/w/${w.slug}`}>{w.name}</a> ({w.slug}) · {w.tier} · {w.role}
+            </li>
+          ))}
+        </ul>
         <p>
           <a href="/connect">Connect a device</a>
         </p>
@@ -107,7 +116,9 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
     const f = await formOf(c);
     verifyFormCsrf(c, f, extra);
     const cookie = getCookie(c, SESSION_COOKIE);
-    if (cookie) await deleteSession(deps.sql, cookie);
+    if (cookie) {
+      await deleteSession(deps.sql, cookie, deps.clock.now(), clientIp(c, deps.config.trustProxy));
+    }
     clearSessionCookie(c);
     return c.redirect("/login", 303);
   });
@@ -172,7 +183,7 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
           />
           <label for="workspace_id">Workspace</label>
           <select id="workspace_id" name="workspace_id">
-            {ws.map((w) => <option value={w.id}>{w.name} ({w.slug})</option>)}
+            {ws.map((w) => <option key={w.id} value={w.id}>{w.name} ({w.slug})</option>)}
           </select>
           <button type="submit" name="decision" value="approve">Approve</button>
           <button type="submit" name="decision" value="deny">Deny</button>

@@ -36,16 +36,26 @@ const messages = [{ role: "user" as const, content: "Say hi in Portuguese" }];
 
 function cases(prefix: string): Record<string, () => Promise<Usage>> {
   const h = (name: string) => ({ "X-Halton-Project": `${prefix}-${name.replaceAll("_", "-")}` });
-  const openai = (name: string) => new OpenAI({ apiKey: SECRET_KEYS.openai, maxRetries: 0, defaultHeaders: h(name) });
+  const openai = (name: string) =>
+    new OpenAI({ apiKey: SECRET_KEYS.openai, maxRetries: 0, defaultHeaders: h(name) });
   const anthropic = (name: string) =>
     new Anthropic({ apiKey: SECRET_KEYS.anthropic, maxRetries: 0, defaultHeaders: h(name) });
-  const genai = (name: string) => new GoogleGenAI({ apiKey: SECRET_KEYS.gemini, httpOptions: { headers: h(name) } });
+  const genai = (name: string) =>
+    new GoogleGenAI({ apiKey: SECRET_KEYS.gemini, httpOptions: { headers: h(name) } });
   const anthropicUsage = (u: Anthropic.Usage) =>
     u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
   return {
     openai_chat: async () => {
-      const r = await openai("openai_chat").chat.completions.create({ model: "gpt-4o-mini", messages });
-      return { provider: "openai", model: r.model, prompt_tokens: r.usage!.prompt_tokens, completion_tokens: r.usage!.completion_tokens };
+      const r = await openai("openai_chat").chat.completions.create({
+        model: "gpt-4o-mini",
+        messages,
+      });
+      return {
+        provider: "openai",
+        model: r.model,
+        prompt_tokens: r.usage!.prompt_tokens,
+        completion_tokens: r.usage!.completion_tokens,
+      };
     },
     openai_chat_stream: async () => {
       const s = await openai("openai_chat_stream").chat.completions.create({
@@ -57,21 +67,47 @@ function cases(prefix: string): Record<string, () => Promise<Usage>> {
       const out: Usage = { provider: "openai" };
       for await (const c of s) {
         out.model = c.model ?? out.model;
-        if (c.usage) Object.assign(out, { prompt_tokens: c.usage.prompt_tokens, completion_tokens: c.usage.completion_tokens });
+        if (c.usage) {
+          Object.assign(out, {
+            prompt_tokens: c.usage.prompt_tokens,
+            completion_tokens: c.usage.completion_tokens,
+          });
+        }
       }
       return out;
     },
     anthropic_messages: async () => {
-      const r = await anthropic("anthropic_messages").messages.create({ model: "claude-sonnet-4-20250514", max_tokens: 100, messages });
-      return { provider: "anthropic", model: r.model, prompt_tokens: anthropicUsage(r.usage), completion_tokens: r.usage.output_tokens };
+      const r = await anthropic("anthropic_messages").messages.create({
+        model: "claude-sonnet-4-20250514",
+        max_tokens: 100,
+        messages,
+      });
+      return {
+        provider: "anthropic",
+        model: r.model,
+        prompt_tokens: anthropicUsage(r.usage),
+        completion_tokens: r.usage.output_tokens,
+      };
     },
     anthropic_stream: async () => {
-      const m = await anthropic("anthropic_stream").messages.stream({ model: "claude-sonnet-4-20250514", max_tokens: 100, messages })
+      const m = await anthropic("anthropic_stream").messages.stream({
+        model: "claude-sonnet-4-20250514",
+        max_tokens: 100,
+        messages,
+      })
         .finalMessage();
-      return { provider: "anthropic", model: m.model, prompt_tokens: anthropicUsage(m.usage), completion_tokens: m.usage.output_tokens };
+      return {
+        provider: "anthropic",
+        model: m.model,
+        prompt_tokens: anthropicUsage(m.usage),
+        completion_tokens: m.usage.output_tokens,
+      };
     },
     gemini_generate: async () => {
-      const r = await genai("gemini_generate").models.generateContent({ model: "gemini-2.5-pro", contents: "Say hi" });
+      const r = await genai("gemini_generate").models.generateContent({
+        model: "gemini-2.5-pro",
+        contents: "Say hi",
+      });
       const u = r.usageMetadata!;
       return {
         provider: "gemini",
@@ -81,7 +117,10 @@ function cases(prefix: string): Record<string, () => Promise<Usage>> {
       };
     },
     gemini_stream: async () => {
-      const s = await genai("gemini_stream").models.generateContentStream({ model: "gemini-2.5-pro", contents: "Say hi" });
+      const s = await genai("gemini_stream").models.generateContentStream({
+        model: "gemini-2.5-pro",
+        contents: "Say hi",
+      });
       const out: Usage = { provider: "gemini", model: "gemini-2.5-pro" };
       for await (const c of s) {
         const u = c.usageMetadata;
@@ -103,7 +142,9 @@ if (import.meta.main) {
     try {
       console.log(JSON.stringify({ case: name, ok: true, ...(await all[name]()) }));
     } catch (e) {
-      console.log(JSON.stringify({ case: name, ok: false, error: String((e as Error)?.message ?? e) }));
+      console.log(
+        JSON.stringify({ case: name, ok: false, error: String((e as Error)?.message ?? e) }),
+      );
     }
   }
 }

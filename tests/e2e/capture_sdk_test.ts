@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startFakeProviders } from "../fakes/mod.ts";
 import { PERMISSION_FLAGS } from "../../daemon/process/spawn.ts";
+import { costOf, defaultPriceTable } from "../../shared/pricing/mod.ts";
 import { RequestRow } from "../../shared/schemas/request_row.ts";
+import { emptyUsage, type ProviderId, type Usage } from "../../shared/schemas/usage.ts";
 import { type CaseResult, SECRET_KEYS } from "./capture_client.ts";
 import { initWithFreePorts, runCli, tempHome } from "./cli_helpers.ts";
 
@@ -20,11 +22,17 @@ const CURL_SECRET = "sk-test-curl-CAPTURESECRET0123456789";
 /** Parses `export NAME='value'` lines (bash output of `halton-meter env`). */
 function parseEnv(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const m of text.matchAll(/^export ([A-Z_]+)='(.*)'$/gm)) env[m[1]] = m[2].replaceAll(`'\\''`, "'");
+  for (const m of text.matchAll(/^export ([A-Z_]+)='(.*)'$/gm)) {
+    env[m[1]] = m[2].replaceAll(`'\\''`, "'");
+  }
   return env;
 }
 
-async function runClient(prefix: string, cases: string[], env: Record<string, string>): Promise<CaseResult[]> {
+async function runClient(
+  prefix: string,
+  cases: string[],
+  env: Record<string, string>,
+): Promise<CaseResult[]> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...PERMISSION_FLAGS, "--config", CONFIG, CLIENT, prefix, ...cases],
     env,
@@ -36,13 +44,28 @@ async function runClient(prefix: string, cases: string[], env: Record<string, st
   return text.trim().split("\n").map((l) => JSON.parse(l));
 }
 
-async function curl(args: string[], env: Record<string, string>): Promise<{ code: number; body: string }> {
-  const out = await new Deno.Command("curl", { args: ["-sS", "--max-time", "20", ...args], env, stdout: "piped", stderr: "piped" })
-    .output();
-  return { code: out.code, body: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr) };
+async function curl(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ code: number; body: string }> {
+  const out = await new Deno.Command("curl", {
+    args: ["-sS", "--max-time", "20", ...args],
+    env,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    body: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
+  };
 }
 
-const CHAT = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hi in Portuguese" }] });
+const CHAT = JSON.stringify({
+  model: "gpt-4o-mini",
+  messages: [{ role: "user", content: "Say hi in Portuguese" }],
+});
 
 Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, attributed rows", async (t) => {
   const fakes = await startFakeProviders();
@@ -52,20 +75,33 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
     const started = await runCli(home.dir, ["start"], fakes.env);
     assert.equal(started.code, 0, started.stderr);
     const proxyEnv = parseEnv((await runCli(home.dir, ["env", "--shell", "bash"])).stdout);
-    const baseEnv = parseEnv((await runCli(home.dir, ["env", "--shell", "bash", "--base-url"])).stdout);
+    const baseEnv = parseEnv(
+      (await runCli(home.dir, ["env", "--shell", "bash", "--base-url"])).stdout,
+    );
     assert.ok(proxyEnv.HTTPS_PROXY && baseEnv.OPENAI_BASE_URL);
 
     const results: CaseResult[] = [];
     await t.step("SDKs through HTTPS_PROXY (env from `halton-meter env`)", async () => {
-      const r = await runClient("px", ["openai_chat", "anthropic_stream", "gemini_generate"], proxyEnv);
+      const r = await runClient(
+        "px",
+        ["openai_chat", "anthropic_stream", "gemini_generate"],
+        proxyEnv,
+      );
       for (const c of r) assert.ok(c.ok, `${c.case}: ${c.error}`);
       results.push(...r.map((c) => ({ ...c, case: `px-${c.case.replaceAll("_", "-")}` })));
     });
-    await t.step("SDKs through base-URL mode (env from `halton-meter env --base-url`)", async () => {
-      const r = await runClient("bu", ["openai_chat_stream", "anthropic_messages", "gemini_stream"], baseEnv);
-      for (const c of r) assert.ok(c.ok, `${c.case}: ${c.error}`);
-      results.push(...r.map((c) => ({ ...c, case: `bu-${c.case.replaceAll("_", "-")}` })));
-    });
+    await t.step(
+      "SDKs through base-URL mode (env from `halton-meter env --base-url`)",
+      async () => {
+        const r = await runClient("bu", [
+          "openai_chat_stream",
+          "anthropic_messages",
+          "gemini_stream",
+        ], baseEnv);
+        for (const c of r) assert.ok(c.ok, `${c.case}: ${c.error}`);
+        results.push(...r.map((c) => ({ ...c, case: `bu-${c.case.replaceAll("_", "-")}` })));
+      },
+    );
     await t.step("curl through HTTPS_PROXY and through a labelled base URL", async () => {
       const viaProxy = await curl([
         "--fail",
@@ -81,7 +117,13 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
       ], proxyEnv);
       assert.equal(viaProxy.code, 0, viaProxy.body);
       const usage = JSON.parse(viaProxy.body).usage;
-      results.push({ case: "px-curl", ok: true, provider: "openai", prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens });
+      results.push({
+        case: "px-curl",
+        ok: true,
+        provider: "openai",
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+      });
       const base = baseEnv.OPENAI_BASE_URL.replace(/\/openai\/v1$/, "");
       const viaBase = await curl([
         "--fail",
@@ -95,8 +137,49 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
       ], {});
       assert.equal(viaBase.code, 0, viaBase.body);
       const u2 = JSON.parse(viaBase.body).usage;
-      results.push({ case: "bu-curl-label", ok: true, provider: "openai", prompt_tokens: u2.prompt_tokens, completion_tokens: u2.completion_tokens });
+      results.push({
+        case: "bu-curl-label",
+        ok: true,
+        provider: "openai",
+        prompt_tokens: u2.prompt_tokens,
+        completion_tokens: u2.completion_tokens,
+      });
     });
+
+    await t.step(
+      "curl without a header from a directory with .halton-meter.toml (process attribution)",
+      async () => {
+        const wd = await Deno.makeTempDir({ prefix: "hm-rc-" });
+        try {
+          await Deno.writeTextFile(`${wd}/.halton-meter.toml`, 'project = "rc-curl"\n');
+          const r = await curl(
+            [
+              "--fail",
+              "https://api.openai.com/v1/chat/completions",
+              "-H",
+              `Authorization: Bearer ${CURL_SECRET}`,
+              "-H",
+              "content-type: application/json",
+              "-d",
+              CHAT,
+            ],
+            proxyEnv,
+            wd,
+          );
+          assert.equal(r.code, 0, r.body);
+          const u = JSON.parse(r.body).usage;
+          results.push({
+            case: "rc-curl",
+            ok: true,
+            provider: "openai",
+            prompt_tokens: u.prompt_tokens,
+            completion_tokens: u.completion_tokens,
+          });
+        } finally {
+          await Deno.remove(wd, { recursive: true });
+        }
+      },
+    );
 
     // Rows are written in batches off the hot path: wait (bounded) until all of them are visible.
     let rows: Record<string, unknown>[] = [];
@@ -118,9 +201,17 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
     for (const c of results) {
       await t.step(`row for ${c.case}`, () => {
         const row = rows.find((r) => r.project_id === c.case);
-        assert.ok(row, `no row attributed to ${c.case}`);
+        assert.ok(
+          row,
+          `no row attributed to ${c.case}: ${JSON.stringify(rows.map((r) => r.project_id))}`,
+        );
         assert.equal(row.provider, c.provider);
-        assert.equal(row.attribution_method, c.case === "bu-curl-label" ? "path_label" : "header");
+        const method = c.case === "bu-curl-label"
+          ? "path_label"
+          : c.case === "rc-curl"
+          ? "rcfile"
+          : "header";
+        assert.equal(row.attribution_method, method);
         assert.equal(row.status_code, 200);
         assert.ok(typeof row.model === "string" && row.model.length > 0);
         if (c.model) assert.equal(row.model, c.model);
@@ -128,8 +219,23 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
         assert.equal(row.completion_tokens, c.completion_tokens);
         assert.equal(row.usage_status, "ok");
         assert.equal(row.priced, true);
-        assert.ok((row.cost_usd_millicents as number) > 0);
-        assert.ok(typeof row.pricing_version === "string");
+        // The stored cost is the pricing engine's answer for the stored usage at request time.
+        const usage: Usage = {
+          ...emptyUsage(row.provider as ProviderId, "ok"),
+          ...Object.fromEntries(
+            Object.entries(row).filter(([k]) => k in emptyUsage("openai", "ok")),
+          ),
+          stream: false,
+          billable: true,
+          operation: null,
+          error: null,
+          speed: null,
+          inference_geo: null,
+        } as Usage;
+        const expected = costOf(usage, defaultPriceTable(), new Date(row.timestamp as string));
+        assert.equal(expected.priced, true);
+        assert.equal(row.cost_usd_millicents, expected.cost_usd_millicents);
+        assert.equal(row.pricing_version, expected.pricing_version);
         assert.match(row.prompt_hash as string, /^[0-9a-f]{16}$/);
         assert.equal(row.hostname, Deno.hostname());
       });
@@ -137,8 +243,8 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
 
     await t.step("the same prompt has the same hash across clients and modes", () => {
       const curlRows = rows.filter((r) => String(r.project_id).includes("curl"));
-      assert.equal(curlRows.length, 2);
-      assert.equal(curlRows[0].prompt_hash, curlRows[1].prompt_hash);
+      assert.equal(curlRows.length, 3);
+      assert.equal(new Set(curlRows.map((r) => r.prompt_hash)).size, 1);
     });
 
     await t.step("X-Halton-Project never reaches the provider", () => {
@@ -157,7 +263,9 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
       const secrets = [...Object.values(SECRET_KEYS), CURL_SECRET];
       // The keys really were sent: the fakes received them.
       const upstreamAuth = fakes.requests.map((r) => JSON.stringify(r.headers)).join("\n");
-      for (const s of [SECRET_KEYS.openai, SECRET_KEYS.anthropic, CURL_SECRET]) assert.ok(upstreamAuth.includes(s), s);
+      for (const s of [SECRET_KEYS.openai, SECRET_KEYS.anthropic, CURL_SECRET]) {
+        assert.ok(upstreamAuth.includes(s), s);
+      }
       let checked = 0;
       for await (const e of Deno.readDir(home.dir)) {
         if (!e.isFile) continue;

@@ -77,7 +77,10 @@ Deno.test("start, status, stop in the background", async (t) => {
     await t.step("env uses the running daemon's actual port", async () => {
       const rt = JSON.parse(await Deno.readTextFile(p.runtime));
       const r = await runCli(home.dir, ["env", "--shell", "bash"]);
-      assert.ok(r.stdout.includes(`export HTTPS_PROXY='http://127.0.0.1:${rt.proxy.port}'`), r.stdout);
+      assert.ok(
+        r.stdout.includes(`export HTTPS_PROXY='http://127.0.0.1:${rt.proxy.port}'`),
+        r.stdout,
+      );
     });
 
     await t.step("stop ends the process and removes its files", async () => {
@@ -118,6 +121,29 @@ Deno.test("a stale pid file does not confuse status or start", async () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await runCli(home.dir, ["stop"])).code, 0);
   } finally {
+    await home.cleanup();
+  }
+});
+
+Deno.test("a pid file naming some other live process is stale too, and that process is left alone", async () => {
+  const home = await tempHome();
+  const other = new Deno.Command("sleep", { args: ["60"] }).spawn();
+  try {
+    await initWithFreePorts(home.dir);
+    await Deno.writeTextFile(home.paths.pid, `${other.pid}\n`);
+    const s = await runCli(home.dir, ["status"]);
+    assert.equal(s.code, 2);
+    const stop = await runCli(home.dir, ["stop"]);
+    assert.equal(stop.code, 2);
+    assert.ok(isAlive(other.pid), "stop must not signal a process that is not the daemon");
+    await Deno.writeTextFile(home.paths.pid, `${other.pid}\n`);
+    const r = await runCli(home.dir, ["start"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await runCli(home.dir, ["stop"])).code, 0);
+    assert.ok(isAlive(other.pid));
+  } finally {
+    other.kill("SIGKILL");
+    await other.status;
     await home.cleanup();
   }
 });
@@ -163,7 +189,11 @@ Deno.test("bad input exits 1 with one line", async (t) => {
     const cases: [string, string[], RegExp][] = [
       ["start --port abc", ["start", "--port", "abc"], /Invalid --port "abc"/],
       ["start --port 70000", ["start", "--port", "70000"], /Invalid --port "70000"/],
-      ["requests --since yesterday", ["requests", "--since", "yesterday"], /Invalid --since "yesterday"/],
+      [
+        "requests --since yesterday",
+        ["requests", "--since", "yesterday"],
+        /Invalid --since "yesterday"/,
+      ],
       ["requests --since 2026-13-45", ["requests", "--since", "2026-13-45"], /Invalid --since/],
       ["requests --limit 0", ["requests", "--limit", "0"], /Invalid --limit "0"/],
       ["requests --limit x", ["requests", "--limit", "x"], /Invalid --limit "x"/],

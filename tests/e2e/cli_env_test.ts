@@ -45,7 +45,11 @@ function unquote(shell: string, v: string): string {
 
 function hasShell(name: string): boolean {
   try {
-    return new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null", stderr: "null" }).outputSync()
+    return new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync()
       .success;
   } catch {
     return false;
@@ -73,7 +77,12 @@ Deno.test("env prints the proxy environment for every shell", async (t) => {
     for (const [shell, re] of Object.entries(ASSIGN)) {
       for (const baseUrl of [false, true]) {
         await t.step(`${shell}${baseUrl ? " --base-url" : ""}`, async () => {
-          const r = await runCli(home, ["env", "--shell", shell, ...(baseUrl ? ["--base-url"] : [])]);
+          const r = await runCli(home, [
+            "env",
+            "--shell",
+            shell,
+            ...(baseUrl ? ["--base-url"] : []),
+          ]);
           assert.equal(r.code, 0, r.stderr);
           const got: Record<string, string> = {};
           for (const line of r.stdout.trim().split("\n")) {
@@ -91,8 +100,10 @@ Deno.test("env prints the proxy environment for every shell", async (t) => {
       if (!hasShell(shell)) continue;
       await t.step(`${shell} evaluates the output to the same values`, async () => {
         const r = await runCli(home, ["env", "--shell", shell]);
-        const script = `${r.stdout}\nprintf '%s\\n' "$NODE_EXTRA_CA_CERTS" "$SSL_CERT_FILE" "$HTTPS_PROXY"`;
-        const out = await new Deno.Command(shell, { args: ["-c", script], stdout: "piped" }).output();
+        const script =
+          `${r.stdout}\nprintf '%s\\n' "$NODE_EXTRA_CA_CERTS" "$SSL_CERT_FILE" "$HTTPS_PROXY"`;
+        const out = await new Deno.Command(shell, { args: ["-c", script], stdout: "piped" })
+          .output();
         assert.deepEqual(new TextDecoder().decode(out.stdout).trim().split("\n"), [
           paths.caCert,
           paths.caBundle,

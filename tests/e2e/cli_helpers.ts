@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "../../daemon/process/spawn.ts";
-import { homePaths, type HomePaths } from "../../daemon/home.ts";
+import { type HomePaths, homePaths } from "../../daemon/home.ts";
 import { isAlive, readPid } from "../../daemon/process/runtime.ts";
 
 const MAIN = fileURLToPath(new URL("../../daemon/main.ts", import.meta.url));
@@ -23,7 +23,11 @@ export function cliArgv(args: string[]): string[] {
 }
 
 /** Runs the CLI to completion. */
-export async function runCli(home: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export async function runCli(
+  home: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: cliArgv(args),
     env: { HALTON_METER_HOME: home, NO_COLOR: "1", ...env },
@@ -36,7 +40,9 @@ export async function runCli(home: string, args: string[], env: Record<string, s
 }
 
 /** A temp home; `cleanup` kills any daemon still running in it and removes the directory. */
-export async function tempHome(): Promise<{ dir: string; paths: HomePaths; cleanup(): Promise<void> }> {
+export async function tempHome(): Promise<
+  { dir: string; paths: HomePaths; cleanup(): Promise<void> }
+> {
   const root = await Deno.makeTempDir({ prefix: "halton-meter-e2e-" });
   const dir = `${root}/home`;
   const paths = homePaths(dir);

@@ -33,10 +33,18 @@ async function runClient(args: string[], env: Record<string, string>): Promise<C
 
 const EXPECTED: Record<string, { host: string; path: RegExp; text: RegExp }> = {
   openai_chat: { host: "api.openai.com", path: /^\/v1\/chat\/completions$/, text: /Olá!\|22$/ },
-  openai_chat_stream: { host: "api.openai.com", path: /^\/v1\/chat\/completions$/, text: /^Olá!\|22$/ },
+  openai_chat_stream: {
+    host: "api.openai.com",
+    path: /^\/v1\/chat\/completions$/,
+    text: /^Olá!\|22$/,
+  },
   openai_responses: { host: "api.openai.com", path: /^\/v1\/responses$/, text: /^Olá!\|\d+$/ },
   openai_embeddings: { host: "api.openai.com", path: /^\/v1\/embeddings$/, text: /^1\|\d+$/ },
-  anthropic_messages: { host: "api.anthropic.com", path: /^\/v1\/messages$/, text: /^Olá!.*\|33$/s },
+  anthropic_messages: {
+    host: "api.anthropic.com",
+    path: /^\/v1\/messages$/,
+    text: /^Olá!.*\|33$/s,
+  },
   anthropic_messages_stream: { host: "api.anthropic.com", path: /^\/v1\/messages$/, text: /\|43$/ },
   anthropic_count_tokens: {
     host: "api.anthropic.com",

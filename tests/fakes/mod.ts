@@ -80,7 +80,8 @@ export async function startFakeProviders(
       remotePort: (info.remoteAddr as Deno.NetAddr).port,
     };
     requests.push(rec);
-    const scenario = (req.headers.get("x-fake-scenario") ?? opts.scenario ?? "normal") as FakeScenario;
+    const scenario =
+      (req.headers.get("x-fake-scenario") ?? opts.scenario ?? "normal") as FakeScenario;
     return fakeResponse({
       host,
       method: req.method,

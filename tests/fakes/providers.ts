@@ -102,7 +102,9 @@ function plan(inp: FakeInput): Planned {
   const forced = inp.headers.get("x-fake-fixture");
   if (forced) {
     const text = fixture(forced.replace(/[^A-Za-z0-9._-]/g, ""));
-    return forced.endsWith(".sse") ? { kind: "sse", events: sseEvents(text) } : { kind: "json", text };
+    return forced.endsWith(".sse")
+      ? { kind: "sse", events: sseEvents(text) }
+      : { kind: "json", text };
   }
   if (inp.scenario === "error500") {
     return {
@@ -131,29 +133,47 @@ function plan(inp: FakeInput): Planned {
           ),
         };
       }
-      return { kind: "json", text: echoModel(fixture("openai_responses_gpt-5_nonstream.response.json"), model) };
+      return {
+        kind: "json",
+        text: echoModel(fixture("openai_responses_gpt-5_nonstream.response.json"), model),
+      };
     }
     if (path === "/v1/embeddings") {
       const input = req.input;
       const items = Array.isArray(input) ? input : [input ?? ""];
-      const tokens = items.reduce((n: number, s) => n + Math.max(1, Math.ceil(String(s).length / 4)), 0);
+      const tokens = items.reduce(
+        (n: number, s) => n + Math.max(1, Math.ceil(String(s).length / 4)),
+        0,
+      );
       return {
         kind: "json",
         text: JSON.stringify({
           object: "list",
-          data: items.map((_, index) => ({ object: "embedding", index, embedding: [0.0023064255, -0.009327292, -0.0028842222] })),
-          model: model === "text-embedding-ada-002" ? "text-embedding-ada-002-v2" : model || "text-embedding-3-small",
+          data: items.map((_, index) => ({
+            object: "embedding",
+            index,
+            embedding: [0.0023064255, -0.009327292, -0.0028842222],
+          })),
+          model: model === "text-embedding-ada-002"
+            ? "text-embedding-ada-002-v2"
+            : model || "text-embedding-3-small",
           usage: { prompt_tokens: tokens, total_tokens: tokens },
         }),
       };
     }
     if (path === "/v1/models" && inp.method === "GET") {
-      return { kind: "json", text: JSON.stringify({ object: "list", data: [{ id: "gpt-4o-mini", object: "model" }] }) };
+      return {
+        kind: "json",
+        text: JSON.stringify({ object: "list", data: [{ id: "gpt-4o-mini", object: "model" }] }),
+      };
     }
   }
   if (host === "api.anthropic.com") {
     if (path === "/v1/messages/count_tokens") {
-      return { kind: "json", text: JSON.stringify({ input_tokens: Math.max(1, Math.ceil(inp.body.length / 4)) }) };
+      return {
+        kind: "json",
+        text: JSON.stringify({ input_tokens: Math.max(1, Math.ceil(inp.body.length / 4)) }),
+      };
     }
     if (path === "/v1/messages") {
       const web = JSON.stringify(req.tools ?? []).includes("web_search");
@@ -178,14 +198,22 @@ function plan(inp: FakeInput): Planned {
         return { kind: "json", text: fixture(name) };
       }
       if (op === "streamGenerateContent") {
-        const events = sseEvents(fixture("gemini_streamGenerateContent_gemini-2.5-pro_stream.response.sse"));
+        const events = sseEvents(
+          fixture("gemini_streamGenerateContent_gemini-2.5-pro_stream.response.sse"),
+        );
         if (url.searchParams.get("alt") === "sse") return { kind: "sse", events };
         const items = events.map((e) => e.trim().replace(/^data:\s*/, ""));
-        return { kind: "sse", events: items.map((it, i) => (i === 0 ? "[" : ",\r\n") + it).concat(["]"]) };
+        return {
+          kind: "sse",
+          events: items.map((it, i) => (i === 0 ? "[" : ",\r\n") + it).concat(["]"]),
+        };
       }
       if (op === "countTokens") return { kind: "json", text: JSON.stringify({ totalTokens: 11 }) };
       if (op === "embedContent") {
-        return { kind: "json", text: JSON.stringify({ embedding: { values: [0.01, -0.02, 0.03] } }) };
+        return {
+          kind: "json",
+          text: JSON.stringify({ embedding: { values: [0.01, -0.02, 0.03] } }),
+        };
       }
     }
   }
@@ -203,14 +231,26 @@ export function fakeResponse(inp: FakeInput): Response {
   if (p.kind === "none") {
     headers.set("content-type", "application/json");
     return new Response(
-      JSON.stringify({ error: { message: `Fake upstream has no route for ${inp.method} ${inp.url.pathname}`, type: "not_found" } }),
+      JSON.stringify({
+        error: {
+          message: `Fake upstream has no route for ${inp.method} ${inp.url.pathname}`,
+          type: "not_found",
+        },
+      }),
       { status: 404, headers },
     );
   }
   const gzip = inp.scenario === "gzip" && /\bgzip\b/.test(inp.headers.get("accept-encoding") ?? "");
   const isSse = p.kind === "sse";
   const jsonArray = isSse && p.events[0]?.startsWith("[");
-  headers.set("content-type", jsonArray ? "application/json" : isSse ? "text/event-stream; charset=utf-8" : "application/json");
+  headers.set(
+    "content-type",
+    jsonArray
+      ? "application/json"
+      : isSse
+      ? "text/event-stream; charset=utf-8"
+      : "application/json",
+  );
   if (isSse) headers.set("cache-control", "no-cache");
   const chunks = isSse ? p.events : [p.text];
   const scenario = inp.scenario;
@@ -235,6 +275,7 @@ export function fakeResponse(inp: FakeInput): Response {
         }
         const cutAt = scenario === "cut" ? Math.max(1, Math.floor(chunks.length / 2)) : Infinity;
         for (let i = 0; i < chunks.length; i++) {
+          if (scenario === "cut") await sleep(5); // let what was sent reach the client first
           if (i >= cutAt) {
             done = true;
             controller.error(new Error("Fake upstream cut the stream"));

@@ -72,6 +72,8 @@ export async function startProxyHarness(opts: {
   maxBodyBytes?: number;
   maxHeaderBytes?: number;
   interceptHosts?: string[];
+  /** Extra or replaced upstream redirects (host → "127.0.0.1:port"). */
+  upstreamHosts?: Record<string, string>;
 } = {}): Promise<ProxyHarness> {
   const fakes = await startFakeProviders({ scenario: opts.scenario });
   const home = await Deno.makeTempDir({ prefix: "hm-proxy-" });
@@ -88,7 +90,12 @@ export async function startProxyHarness(opts: {
     maxBodyBytes: opts.maxBodyBytes ?? 1 << 20,
     maxHeaderBytes: opts.maxHeaderBytes ?? 65536,
     logger: createLogger({ level: "debug", write: (l) => logs.push(l) }),
-    upstream: upstreamOverrideFromEnv({ get: (k) => fakes.env[k] }),
+    upstream: upstreamOverrideFromEnv({
+      get: (k) =>
+        k === "HALTON_METER_TEST_UPSTREAM"
+          ? JSON.stringify({ ...fakes.hosts, ...opts.upstreamHosts })
+          : fakes.env[k],
+    }),
   });
   return {
     proxy,

@@ -86,7 +86,10 @@ async function main(): Promise<void> {
       return `${t.type === "text" ? t.text.slice(0, 20) : t.type}|${m.usage.output_tokens}`;
     }],
     ["anthropic_count_tokens", async () => {
-      const r = await anthropic.messages.countTokens({ model: "claude-sonnet-4-20250514", messages });
+      const r = await anthropic.messages.countTokens({
+        model: "claude-sonnet-4-20250514",
+        messages,
+      });
       return `${r.input_tokens > 0}`;
     }],
     ["gemini_generate", async () => {
@@ -114,7 +117,9 @@ async function main(): Promise<void> {
     try {
       console.log(JSON.stringify({ case: name, ok: true, text: await run() }));
     } catch (e) {
-      console.log(JSON.stringify({ case: name, ok: false, error: String((e as Error)?.message ?? e) }));
+      console.log(
+        JSON.stringify({ case: name, ok: false, error: String((e as Error)?.message ?? e) }),
+      );
     }
   }
 }
