@@ -17,8 +17,18 @@ import { defaultPriceTable } from "../shared/pricing/mod.ts";
 
 const N = Number(Deno.args[0] ?? 20_000);
 const enc = new TextEncoder();
-const REQ = enc.encode(JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hi in Portuguese" }] }));
-const RESP = await Deno.readFile(new URL("../tests/fakes/testdata/openai_chat_gpt-4o-mini_nonstream.response.json", import.meta.url));
+const REQ = enc.encode(
+  JSON.stringify({
+    model: "gpt-4o-mini",
+    messages: [{ role: "user", content: "Say hi in Portuguese" }],
+  }),
+);
+const RESP = await Deno.readFile(
+  new URL(
+    "../tests/fakes/testdata/openai_chat_gpt-4o-mini_nonstream.response.json",
+    import.meta.url,
+  ),
+);
 
 function request(i: number): FlowRequest {
   return {
@@ -29,7 +39,11 @@ function request(i: number): FlowRequest {
     path: "/v1/chat/completions",
     routePrefix: null,
     pathLabel: null,
-    headers: { "content-type": "application/json", "user-agent": "bench", "x-halton-project": `p${i % 8}` },
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "bench",
+      "x-halton-project": `p${i % 8}`,
+    },
     apiKeySha256: null,
     startedAt: Date.now(),
     client: { address: "127.0.0.1", port: 40000 + (i % 20000) },
@@ -73,7 +87,8 @@ async function captureRun(dir: string): Promise<{ secs: number; rows: number }> 
   for (let i = 0; i < N; i++) {
     const req = request(i);
     hooks.onRequest?.(req, new Headers());
-    const tap = hooks.onResponse?.(req, 200, new Headers({ "content-type": "application/json" })) ?? null;
+    const tap = hooks.onResponse?.(req, 200, new Headers({ "content-type": "application/json" })) ??
+      null;
     tap?.chunk(RESP);
     hooks.onExchange(exchange(req), tap);
     if (i % 500 === 499) await new Promise((r) => setTimeout(r, 0)); // let timers flush, like a live proxy
@@ -105,8 +120,14 @@ try {
   const base = baselineRun(dir, template);
   const capRate = N / cap.secs, baseRate = N / base;
   console.log(`exchanges:                 ${N}`);
-  console.log(`capture → store:           ${capRate.toFixed(0)} rows/s (${cap.secs.toFixed(2)} s, bodies included)`);
-  console.log(`baseline raw insertBatch:  ${baseRate.toFixed(0)} rows/s (${base.toFixed(2)} s, rows only)`);
+  console.log(
+    `capture → store:           ${capRate.toFixed(0)} rows/s (${
+      cap.secs.toFixed(2)
+    } s, bodies included)`,
+  );
+  console.log(
+    `baseline raw insertBatch:  ${baseRate.toFixed(0)} rows/s (${base.toFixed(2)} s, rows only)`,
+  );
   console.log(`ratio capture/baseline:    ${(capRate / baseRate).toFixed(2)}×`);
   console.log(`lost rows:                 ${N - cap.rows}`);
   if (cap.rows !== N) Deno.exit(1);

@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv } from "./context.ts";
 import { errorBody, makeOnError } from "./errors.ts";
 import { requestId } from "./middleware/request_id.ts";
 import { analyticsRoutes } from "./routes/analytics.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { daemonRoutes } from "./routes/daemon.ts";
 import { deviceRoutes } from "./routes/devices.ts";
@@ -25,6 +26,7 @@ const GROUPS = [
   analyticsRoutes,
   deviceRoutes,
   workspaceRoutes,
+  auditRoutes,
   authRoutes,
   openapiRoutes,
   webRoutes,

@@ -41,6 +41,9 @@ Deno.test("tenant isolation", async (t) => {
       ["GET", `/v1/workspaces/${B.slug}/overview?group_by=member`, "overview by slug"],
       ["GET", `/v1/workspaces/${B.id}/devices`, "devices"],
       ["GET", `/v1/workspaces/${B.id}/members`, "members"],
+      ["GET", `/v1/workspaces/${B.id}/audit`, "audit log"],
+      ["GET", `/v1/workspaces/${B.id}/reconciliation`, "reconciliation"],
+      ["GET", `/w/${B.slug}`, "overview page"],
       ["POST", `/v1/workspaces/${B.id}/members`, "add member", {
         email: "a@iso.test",
         role: "owner",
@@ -67,7 +70,8 @@ Deno.test("tenant isolation", async (t) => {
             body: body === undefined ? undefined : JSON.stringify(body),
           });
           assert.equal(res.status, 404, `${method} ${path}`);
-          assert.equal((await res.json()).error.code, "not_found");
+          if (path.startsWith("/v1/")) assert.equal((await res.json()).error.code, "not_found");
+          else assert.doesNotMatch(await res.text(), /Beta/);
         });
       }
     }

@@ -119,9 +119,15 @@ export function createLinuxInspector(opts: { hotSize?: number } = {}): ProcessIn
         }
       }
       let n = 0;
+      // Newest processes first: a short-lived client (curl, a script) has one of the highest pids
+      // and must be found before it exits.
+      const pids: number[] = [];
       for (const e of Deno.readDirSync("/proc")) {
         const pid = Number(e.name);
-        if (!Number.isInteger(pid) || pid <= 0 || hot.includes(pid)) continue;
+        if (Number.isInteger(pid) && pid > 0 && !hot.includes(pid)) pids.push(pid);
+      }
+      pids.sort((a, b) => b - a);
+      for (const pid of pids) {
         if (pidHasSocket(pid, link)) {
           remember(pid);
           return pid;

@@ -11,6 +11,7 @@ import { register as status } from "./status.ts";
 import { register as env } from "./env.ts";
 import { register as trust } from "./trust.ts";
 import { register as requests } from "./requests.ts";
+import { register as update } from "./update.ts";
 import { register as report } from "./report.ts";
 import { register as exportCmd } from "./export.ts";
 import { register as prune } from "./prune.ts";
@@ -32,6 +33,7 @@ const registrations: Register[] = [
   env,
   trust,
   requests,
+  update,
   report,
   exportCmd,
   prune,

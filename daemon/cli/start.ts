@@ -69,6 +69,7 @@ async function startBackground(
         console.log(`  dashboard  http://${rt.dashboard.hostname}:${rt.dashboard.port}`);
       }
       console.log(`  logs       ${paths.log}, ${paths.errLog}`);
+      console.log('Route a shell through it: eval "$(halton-meter env)"');
       return;
     }
     if (exited !== null) {

@@ -29,9 +29,9 @@ export function PeriodPicker(
           class="filters"
           style="display:inline-flex;margin:8px 0 0"
         >
-          {Object.entries(props.extra ?? {}).map(([k, v]) =>
-            v ? <input key={k} type="hidden" name={k} value={v} /> : null
-          )}
+          {Object.entries(props.extra ?? {}).filter(([, v]) => v).map(([k, v]) => (
+            <input type="hidden" name={k} value={v ?? ""} />
+          ))}
           <label>
             Since{" "}
             <input

@@ -36,7 +36,7 @@ Deno.test("dashboard routes", async (t) => {
       ["/?since=2026-11-10&until=2026-11-01", 400, /is later than --until/],
       ["/requests?period=all&status=bogus", 400, /Unknown status &quot;bogus&quot;/],
       ["/requests?period=all&page=0", 400, /Invalid page/],
-      ["/requests?period=all&provider=anthropic", 200, /1 requests/],
+      ["/requests?period=all&provider=anthropic", 200, /1 request</],
       ["/requests/00000000-0000-4000-8000-000000000000", 404, /No request with id/],
       ["/requests/<script>", 404, /No request with id &lt;script&gt;/],
       [`/requests/${rows[0].request_id}`, 200, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/],

@@ -42,7 +42,9 @@ export function RequestsPage(props: {
         <a href={"/requests" + qs(periodParams(period))}>Clear</a>
       </form>
       <div class="card">
-        <div class="muted" data-testid="match-count">{n(props.total)} requests</div>
+        <div class="muted" data-testid="match-count">
+          {n(props.total)} {props.total === 1 ? "request" : "requests"}
+        </div>
         <table data-testid="request-table">
           <thead>
             <tr>
@@ -106,7 +108,11 @@ function Select(props: { name: string; value: string | null; options: string[] }
       {props.name}
       <select name={props.name}>
         <option value="">any</option>
-        {opts.map((o) => <option key={o} value={o} selected={o === props.value}>{o}</option>)}
+        {opts.map((o) => (
+          <option value={o} selected={o === props.value}>
+            {o}
+          </option>
+        ))}
       </select>
     </label>
   );

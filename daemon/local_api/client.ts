@@ -26,6 +26,20 @@ export interface DaemonClient {
   getJson<T>(path: string): Promise<T>;
 }
 
+/**
+ * Makes this process reach loopback directly even when HTTP(S)_PROXY is set without NO_PROXY
+ * (Deno's fetch would otherwise send the CLI's local API calls through the proxy).
+ */
+export function bypassProxyForLoopback(
+  env: { get(k: string): string | undefined; set(k: string, v: string): void } = Deno.env,
+): void {
+  for (const k of ["NO_PROXY", "no_proxy"]) {
+    const cur = (env.get(k) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const add = ["127.0.0.1", "localhost", "::1"].filter((h) => !cur.includes(h));
+    if (add.length > 0) env.set(k, [...cur, ...add].join(","));
+  }
+}
+
 /** Returns a client when the daemon runs and answers, else null. */
 export async function connectDaemon(
   paths: HomePaths,
@@ -33,6 +47,7 @@ export async function connectDaemon(
 ): Promise<DaemonClient | null> {
   const state = daemonState(paths);
   if (!state.running || !state.runtime || !state.runtime.dashboard) return null;
+  bypassProxyForLoopback();
   const runtime = state.runtime;
   const baseUrl = addrUrl(runtime.dashboard!);
   const client: DaemonClient = {

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "../log.ts";
 import { startSystem } from "../system.ts";
 import { VERSION } from "../version.ts";
 import { claimPidFile, releaseRuntimeFiles, writeRuntime } from "./runtime.ts";
+import { dropSelfProxyEnv } from "./self_proxy.ts";
 
 /** The daemon's logger: every JSON line on stdout (daemon.log), errors also on stderr (daemon.err.log). */
 export function daemonLogger(): Logger {
@@ -49,6 +50,13 @@ export async function runDaemon(
     e.preventDefault();
     log.error("uncaught error", { error: e.error ?? e.message });
   });
+  const ownPort = opts.proxyPort ?? config.proxy.port;
+  const dropped = dropSelfProxyEnv(ownPort);
+  if (dropped.length > 0) {
+    log.warn("ignoring proxy variables that point at this daemon (they would loop)", {
+      variables: dropped,
+    });
+  }
   const other = claimPidFile(paths);
   if (other !== null) throw new CliError(`daemon already running (pid ${other})`);
   let system;
@@ -79,8 +87,18 @@ export async function runDaemon(
 
   const signal = await new Promise<Deno.Signal>((resolve) => {
     const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+    let stopping = false;
     for (const s of signals) {
-      Deno.addSignalListener(s, () => resolve(s));
+      Deno.addSignalListener(s, () => {
+        if (stopping) {
+          // A second signal while closing: stop waiting for in-flight captures.
+          log.warn("second stop signal; exiting now", { signal: s });
+          releaseRuntimeFiles(paths);
+          Deno.exit(130);
+        }
+        stopping = true;
+        resolve(s);
+      });
     }
   });
   log.info("daemon stopping", { signal });

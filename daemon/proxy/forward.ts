@@ -299,18 +299,21 @@ export async function forwardFlow(
       if (r.done) break;
       const chunk = r.value;
       if (ttfbAt === null) ttfbAt = Date.now();
-      resCap.add(chunk);
-      if (tap) {
-        const t = tap;
-        if (guard(ctx, "tap.chunk", () => (t.chunk(chunk), true)) === null) tap = null;
-      }
       if (clientGone) {
+        resCap.add(chunk);
         outcome = "client_aborted";
         error = "Client disconnected mid-response";
         reader.cancel().catch(() => {});
         return;
       }
-      if (!res.write(chunk)) await waitDrain(res);
+      // Forward first, observe second: the tap's work never sits in front of the client's bytes.
+      const flowing = res.write(chunk);
+      resCap.add(chunk);
+      if (tap) {
+        const t = tap;
+        if (guard(ctx, "tap.chunk", () => (t.chunk(chunk), true)) === null) tap = null;
+      }
+      if (!flowing) await waitDrain(res);
     }
     if (ttfbAt === null) ttfbAt = Date.now();
     if (clientGone) {
@@ -335,12 +338,15 @@ export async function forwardFlow(
       error,
     };
     const finalTap = tap;
-    const r = guard(ctx, "onExchange", () => ctx.hooks.onExchange(ex, finalTap)) as unknown;
-    if (r && typeof (r as Promise<unknown>).catch === "function") {
-      (r as Promise<unknown>).catch((e) =>
-        ctx.logger.warn("Capture hook failed", { hook: "onExchange", error: String(e) })
-      );
-    }
+    // After the response was handed to the socket, on a later turn: never in traffic's way.
+    setTimeout(() => {
+      const r = guard(ctx, "onExchange", () => ctx.hooks.onExchange(ex, finalTap)) as unknown;
+      if (r && typeof (r as Promise<unknown>).catch === "function") {
+        (r as Promise<unknown>).catch((e) =>
+          ctx.logger.warn("Capture hook failed", { hook: "onExchange", error: String(e) })
+        );
+      }
+    }, 0);
   }
 }
 

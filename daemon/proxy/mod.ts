@@ -45,15 +45,16 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const upstream = createUpstream(opts.upstream);
   const issuer = createLeafIssuer(opts.ca);
   const ctx = { hooks: opts.hooks, logger, upstream, maxBodyBytes: opts.maxBodyBytes };
-  const terminator = await startTerminator({
-    issuer,
-    ctx,
-    maxHeaderBytes: opts.maxHeaderBytes,
-    logger,
-  });
   const intercept = new Set(
     [...DEFAULT_INTERCEPT_HOSTS, ...opts.interceptHosts].map((h) => h.toLowerCase()),
   );
+  const terminator = await startTerminator({
+    issuer,
+    ctx,
+    intercept,
+    maxHeaderBytes: opts.maxHeaderBytes,
+    logger,
+  });
   let front;
   try {
     front = startFront({

@@ -8,11 +8,21 @@ import http from "node:http";
 import https from "node:https";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
 import type { LeafIssuer } from "./ca.ts";
 import { type FlowTarget, type ForwardContext, forwardFlow, sendJsonError } from "./forward.ts";
 import { redactQuery } from "./secrets.ts";
 import { resolveBaseUrl } from "./routes.ts";
+import { relayUpgrade } from "./upgrade.ts";
+
+function splitHost(host: string, scheme: "https" | "http"): [string, number] {
+  const i = host.lastIndexOf(":");
+  if (i > 0 && /^\d+$/.test(host.slice(i + 1))) {
+    return [host.slice(0, i), Number(host.slice(i + 1))];
+  }
+  return [host, scheme === "https" ? 443 : 80];
+}
 
 /** What the front knows about a spliced connection, keyed by the splice's local port. */
 export interface SpliceInfo {
@@ -35,6 +45,8 @@ const UNKNOWN_CLIENT = { address: "", port: 0 };
 export async function startTerminator(opts: {
   issuer: LeafIssuer;
   ctx: ForwardContext;
+  /** Hosts we hold leaf certificates for; any other SNI gets the fallback certificate. */
+  intercept: Set<string>;
   maxHeaderBytes: number;
   logger: Logger;
 }): Promise<Terminator> {
@@ -128,6 +140,7 @@ export async function startTerminator(opts: {
       const host = name.toLowerCase();
       const hit = contexts.get(host);
       if (hit) return cb(null, hit);
+      if (!opts.intercept.has(host)) return cb(null, undefined); // fallback cert: no leaf per stray SNI
       opts.issuer.leafFor(host).then((leaf) => {
         const sc = tls.createSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
         contexts.set(host, sc);
@@ -136,6 +149,70 @@ export async function startTerminator(opts: {
     },
   }, onTls);
   const plainServer = http.createServer(common, onPlain);
+
+  // WebSocket and other upgrades: relayed blind (not captured), never broken.
+  const upgrade = (
+    scheme: "https" | "http",
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Uint8Array,
+    host: string,
+    path: string,
+  ) => {
+    const [hostname, port] = splitHost(host, scheme);
+    relayUpgrade({
+      req,
+      socket,
+      head,
+      scheme,
+      host,
+      path,
+      upstream: opts.ctx.upstream,
+      caCerts: opts.ctx.upstream.caCertsFor(hostname, port),
+      logger: opts.logger,
+    }).catch((e) => {
+      opts.logger.warn("Upgrade relay failed", { host, error: (e as Error)?.message });
+      socket.destroy();
+    });
+  };
+  tlsServer.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Uint8Array) => {
+    const info = infoOf(req);
+    upgrade(
+      "https",
+      req,
+      socket,
+      head,
+      info?.authority ?? String(req.headers.host ?? ""),
+      req.url ?? "/",
+    );
+  });
+  plainServer.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Uint8Array) => {
+    const url = req.url ?? "/";
+    if (/^https?:\/\//i.test(url)) {
+      const u = new URL(url);
+      return upgrade(
+        u.protocol === "https:" ? "https" : "http",
+        req,
+        socket,
+        head,
+        u.host,
+        u.pathname + u.search,
+      );
+    }
+    const route = resolveBaseUrl(url);
+    if (!route.ok) return socket.destroy();
+    upgrade("https", req, socket, head, route.value.host, route.value.path);
+  });
+  // CONNECT is only understood as the first request of a connection (handled by the front).
+  plainServer.on("connect", (_req: http.IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify({
+      error: { code: "bad_request", message: "CONNECT must be the first request on a connection" },
+    });
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}` +
+        `\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   for (const s of [tlsServer, plainServer]) {
     s.on("clientError", (e: Error & { code?: string }, socket) => {
       if (!socket.writable) return socket.destroy();

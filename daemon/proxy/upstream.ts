@@ -48,6 +48,8 @@ export interface Upstream {
   fetch(url: URL, init: RequestInit): Promise<Response>;
   /** Where a blind tunnel to `host:port` connects (the override, else the host itself). */
   tunnelTarget(host: string, port: number): { hostname: string; port: number };
+  /** Extra CA certificates to trust for TLS to `host:port` (the test CA when redirected). */
+  caCertsFor(host: string, port: number): string[] | undefined;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export function createUpstream(override?: UpstreamOverride): Upstream {
     return {
       fetch: (url, init) => fetch(url, { ...init, client } as RequestInit),
       tunnelTarget: (hostname, port) => ({ hostname, port }),
+      caCertsFor: () => undefined,
       close: () => {
         client.close();
         return Promise.resolve();
@@ -147,6 +150,8 @@ export function createUpstream(override?: UpstreamOverride): Upstream {
       return fetch(url, { ...init, client: c } as RequestInit);
     },
     tunnelTarget: (hostname, port) => lookup(hostname, port) ?? { hostname, port },
+    caCertsFor: (hostname, port) =>
+      lookup(hostname, port) && override.caPem ? [override.caPem] : undefined,
     close() {
       client.close();
       redirectClient.close();

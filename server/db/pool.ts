@@ -1,6 +1,5 @@
 /** @module The one postgres.js client factory: real Postgres from a URL, or embedded PGlite; plus throwaway test databases. */
 import postgres from "postgres";
-import { startEmbeddedPostgres } from "./embedded.ts";
 import { migrate } from "./migrate.ts";
 import type { Logger } from "../log.ts";
 
@@ -51,6 +50,8 @@ export async function openDatabase(
     });
     return { sql, kind: "postgres", url: opts.databaseUrl, close: () => sql.end({ timeout: 5 }) };
   }
+  // Loaded only when needed: PGlite is large and Deno Deploy never uses it.
+  const { startEmbeddedPostgres } = await import("./embedded.ts");
   const embedded = await startEmbeddedPostgres(opts.dataDir);
   const sql = createSql(embedded.url, { max: 1 });
   opts.logger.info("Using embedded PGlite (DATABASE_URL unset)", { data_dir: opts.dataDir });

@@ -12,6 +12,10 @@ export const TIER_GATES = {
   "devices.manage": "team",
   /** Adding members beyond the first owner. */
   "members.invite": "team",
+  /** Server vs daemon drift per device and day. */
+  "reconciliation.read": "team",
+  /** Reading the audit log over the API. */
+  "audit.read": "enterprise",
 } as const satisfies Record<string, Tier>;
 
 /** A gated feature name. */

@@ -28,7 +28,7 @@ export const OPERATIONS: Op[] = [
     summary: "Start pairing a device (RFC 8628)",
     auth: "none",
     body: S.PairingStartRequest,
-    responses: { 201: S.PairingStartResponse, 422: err },
+    responses: { 201: S.PairingStartResponse, 422: err, 429: err },
   },
   {
     method: "post",
@@ -195,6 +195,22 @@ export const OPERATIONS: Op[] = [
     auth: "user",
     body: AddMemberRequest,
     responses: { 201: S.Member, ...userErrors, 403: z.union([S.TierLocked, err]) },
+  },
+  {
+    method: "get",
+    path: "/v1/workspaces/{ws}/audit",
+    summary: "Audit events, newest first (owner/admin, enterprise)",
+    auth: "user",
+    query: S.AuditQuery,
+    responses: { 200: S.AuditListResponse, ...userErrors, 403: z.union([S.TierLocked, err]) },
+  },
+  {
+    method: "get",
+    path: "/v1/workspaces/{ws}/reconciliation",
+    summary: "Server rows vs daemon totals per device and day (owner/admin/billing, team)",
+    auth: "user",
+    query: S.DriftQuery,
+    responses: { 200: S.DriftResponse, ...userErrors, 403: z.union([S.TierLocked, err]) },
   },
 ];
 

@@ -1,5 +1,5 @@
 /** @module Pairing routes (RFC 8628): start, poll, cancel (daemon, unauthenticated), approve, deny (owner/admin). */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { HttpError } from "../errors.ts";
 import { clientIp, requireUser, workspaceFor } from "../middleware/auth.ts";
@@ -14,9 +14,18 @@ import {
 import { cancelPairing, decidePairing, pollPairing, startPairing } from "../services/pairing.ts";
 import { workspacesOf } from "../services/accounts.ts";
 
-/** Where `approve_url` points: `PAIRING_DASHBOARD_URL`, else this server's own origin. */
-export function approveBase(deps: AppDeps, requestUrl: string): string {
-  return deps.config.pairingDashboardUrl ?? new URL(requestUrl).origin;
+/**
+ * Where `approve_url` points: `PAIRING_DASHBOARD_URL`, else this server's public origin (the
+ * forwarded one behind a trusted proxy).
+ */
+export function approveBase(deps: AppDeps, c: Context<AppEnv>): string {
+  if (deps.config.pairingDashboardUrl) return deps.config.pairingDashboardUrl;
+  const host = c.req.header("x-forwarded-host")?.split(",")[0]?.trim();
+  const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim();
+  if (deps.config.trustProxy && host && (proto === "https" || proto === "http")) {
+    return `${proto}://${host}`;
+  }
+  return new URL(c.req.url).origin;
 }
 
 /** `/v1/pairing/*`. */
@@ -30,7 +39,7 @@ export function pairingRoutes(deps: AppDeps): Hono<AppEnv> {
       deps.sql,
       body,
       deps.clock.now(),
-      approveBase(deps, c.req.url),
+      approveBase(deps, c),
       ip(c),
     );
     return c.json(res, 201);

@@ -2,7 +2,11 @@
 import assert from "node:assert/strict";
 import { ManualClock, startTestServer, type TestServer } from "../testing.ts";
 import { PairingPollResponse, PairingStartResponse } from "../../shared/schemas/mod.ts";
-import { WRONG_CODE_LIMIT_PER_IP, WRONG_CODE_LIMIT_PER_USER } from "../services/pairing.ts";
+import {
+  STARTS_PER_IP,
+  WRONG_CODE_LIMIT_PER_IP,
+  WRONG_CODE_LIMIT_PER_USER,
+} from "../services/pairing.ts";
 
 const post = (ts: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
   ts.fetch(path, {
@@ -62,6 +66,26 @@ Deno.test("pairing state machine", async (t) => {
       assert.equal(s.expires_in, 600);
       assert.equal(s.interval, 2);
       assert.equal(s.approve_url, `https://dash.example.com/connect?code=${s.code}`);
+    });
+
+    await t.step("approve_url defaults to the server's own (forwarded) origin", async () => {
+      const plain = await startTestServer({ clock });
+      try {
+        const own = await (await post(plain, "/v1/pairing/start", {
+          machine_id: "m1",
+          hostname: "h",
+          daemon_version: "1",
+        })).json();
+        assert.equal(own.approve_url, `http://localhost/connect?code=${own.code}`);
+        const fwd = await (await post(plain, "/v1/pairing/start", {
+          machine_id: "m2",
+          hostname: "h",
+          daemon_version: "1",
+        }, { "x-forwarded-host": "meter.example.org", "x-forwarded-proto": "https" })).json();
+        assert.equal(fwd.approve_url, `https://meter.example.org/connect?code=${fwd.code}`);
+      } finally {
+        await plain.close();
+      }
     });
 
     await t.step("pending, then slow_down when polled faster than the interval", async () => {
@@ -158,19 +182,35 @@ Deno.test("pairing state machine", async (t) => {
       assert.equal(res.status, 404);
     });
 
-    const bad: [string, unknown][] = [
-      ["start without machine_id", { hostname: "h", daemon_version: "1" }],
-      ["start with empty hostname", { machine_id: "m", hostname: "", daemon_version: "1" }],
+    const bad: [string, string, unknown][] = [
+      ["/v1/pairing/start", "no machine_id", { hostname: "h", daemon_version: "1" }],
+      ["/v1/pairing/start", "empty hostname", {
+        machine_id: "m",
+        hostname: "",
+        daemon_version: "1",
+      }],
+      ["/v1/pairing/poll", "pairing_id not a uuid", { pairing_id: "x", poll_secret: "y" }],
+      ["/v1/pairing/poll", "no poll_secret", { pairing_id: crypto.randomUUID() }],
+      ["/v1/pairing/cancel", "empty body", {}],
+      ["/v1/pairing/approve", "no workspace_id", { code: "ABCD-EFGH" }],
+      ["/v1/pairing/deny", "code not a string", { code: 12345678 }],
     ];
-    for (const [name, body] of bad) {
-      await t.step(`bad input: ${name} → 422`, async () => {
-        const res = await post(ts, "/v1/pairing/start", body);
+    for (const [path, name, body] of bad) {
+      await t.step(`bad input: ${path} ${name} → 422`, async () => {
+        const res = await post(ts, path, body, { cookie });
         assert.equal(res.status, 422);
         const e = await res.json();
         assert.equal(e.error.code, "validation_failed");
         assert.ok(e.error.request_id);
       });
     }
+
+    await t.step("wrong role: a member who is owner/admin nowhere cannot deny (403)", async () => {
+      const s = await start(ts);
+      const res = await post(ts, "/v1/pairing/deny", { code: s.code }, { cookie: viewerCookie });
+      assert.equal(res.status, 403);
+      assert.deepEqual(await poll(ts, s), [200, { status: "pending" }]);
+    });
 
     await t.step("wrong role: a viewer cannot approve (403), anonymous cannot (401)", async () => {
       const s = await start(ts);
@@ -225,6 +265,25 @@ Deno.test("pairing state machine", async (t) => {
         (await approve(s.code, cookies[0], users[0].workspace.id, "192.0.2.78")).status,
         200,
       );
+    });
+
+    await t.step("pairing starts are limited per IP", async () => {
+      const ip = "198.51.100.9";
+      const startFrom = (n: number) =>
+        post(
+          ts,
+          "/v1/pairing/start",
+          { machine_id: `m-${n}`, hostname: "h", daemon_version: "1" },
+          {
+            "x-forwarded-for": ip,
+          },
+        );
+      for (let i = 0; i < STARTS_PER_IP; i++) assert.equal((await startFrom(i)).status, 201);
+      const res = await startFrom(-1);
+      assert.equal(res.status, 429);
+      assert.ok(Number(res.headers.get("retry-after")) > 0);
+      clock.advance(11 * 60_000);
+      assert.equal((await startFrom(-2)).status, 201);
     });
 
     await t.step("every pairing change is audited", async () => {

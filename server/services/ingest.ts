@@ -94,11 +94,14 @@ export function unnestSql(base: number): string {
   return `unnest(${args}) AS u(${COLUMNS.map((c) => c[0]).join(", ")})`;
 }
 
+const COLUMN_LIST = COLUMNS.map((c) => c[0]).join(", ");
+/** Parameters: $1 workspace, $2 device, $3 now, then one array per column, then the two counts. */
+const P_RECEIVED = `$${4 + COLUMNS.length}::int`;
+const P_REJECTED = `$${5 + COLUMNS.length}::int`;
+
 const INSERT_SQL = `
 WITH ins AS (
-  INSERT INTO requests (workspace_id, device_id, received_at, ${
-  COLUMNS.map((c) => c[0]).join(", ")
-})
+  INSERT INTO requests (workspace_id, device_id, received_at, ${COLUMN_LIST})
   SELECT $1::uuid, $2::uuid, $3::timestamptz, u.* FROM ${unnestSql(3)}
   ON CONFLICT (workspace_id, request_id) DO NOTHING
   RETURNING unpriced
@@ -107,15 +110,15 @@ WITH ins AS (
 ), dev AS (
   UPDATE devices SET last_sync_at = $3::timestamptz WHERE id = $2::uuid RETURNING id
 ), aud AS (
-  INSERT INTO audit_events (workspace_id, actor_type, actor_id, action, target_type, target_id, metadata, at)
+  INSERT INTO audit_events
+    (workspace_id, actor_type, actor_id, action, target_type, target_id, metadata, at)
   SELECT $1::uuid, 'device', $2::text, 'requests.ingested', 'device', $2::text,
-    jsonb_build_object('accepted', accepted, 'unpriced', unpriced, 'received', $${
-  4 + COLUMNS.length
-}::int,
-      'rejected', $${5 + COLUMNS.length}::int), $3::timestamptz
+    jsonb_build_object('accepted', accepted, 'unpriced', unpriced, 'received', ${P_RECEIVED},
+      'rejected', ${P_REJECTED}), $3::timestamptz
   FROM counts RETURNING id
 )
-SELECT accepted, unpriced, (SELECT count(*) FROM dev)::int AS dev, (SELECT count(*) FROM aud)::int AS aud
+SELECT accepted, unpriced, (SELECT count(*) FROM dev)::int AS dev,
+  (SELECT count(*) FROM aud)::int AS aud
 FROM counts`;
 
 /** Ingests one validated batch for a device; returns the batch answer. */
@@ -142,9 +145,7 @@ export async function ingestBatch(
   const [r] = await sql.unsafe<{ accepted: number; unpriced: number }[]>(
     INSERT_SQL,
     params as never[],
-    {
-      prepare: true,
-    },
+    { prepare: true },
   );
   return {
     accepted: r.accepted,

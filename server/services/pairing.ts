@@ -29,6 +29,10 @@ export const WRONG_CODE_LIMIT_PER_USER = 10;
 export const WRONG_CODE_LIMIT_PER_IP = 30;
 /** The wrong-code window, ms. */
 export const WRONG_CODE_WINDOW_MS = 15 * 60_000;
+/** Pairing starts allowed per IP per window (an unauthenticated endpoint that writes rows). */
+export const STARTS_PER_IP = 60;
+/** The start window, ms. */
+export const STARTS_WINDOW_MS = 10 * 60_000;
 /** Poll slack: a poll this much earlier than `interval` still counts as on time. */
 const POLL_SLACK_MS = 250;
 
@@ -54,6 +58,20 @@ export async function startPairing(
   approveBase: string,
   ip: string,
 ): Promise<PairingStartResponse> {
+  const limit = { key: `pair-start:ip:${ip}`, max: STARTS_PER_IP, windowMs: STARTS_WINDOW_MS };
+  const wait = await retryAfter(sql, limit, now);
+  if (wait > 0) {
+    throw new HttpError(
+      429,
+      "rate_limited",
+      `Too many pairings from this address: try again in ${wait} s`,
+      {
+        retry_after: wait,
+      },
+      { "Retry-After": String(wait) },
+    );
+  }
+  await hit(sql, [limit.key], now);
   const pollSecret = randomToken("", 32);
   const expiresAt = new Date(now.getTime() + PAIRING_EXPIRES_IN * 1000);
   return await sql.begin(async (tx) => {

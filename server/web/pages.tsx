@@ -14,6 +14,7 @@ import { deleteSession, workspacesOf } from "../services/accounts.ts";
 import { decidePairing, peekPairing } from "../services/pairing.ts";
 import { clearSessionCookie, SESSION_COOKIE, signIn } from "../services/sessions.ts";
 import { Layout } from "./layout.tsx";
+import { readBodyText } from "../validate.ts";
 
 function safeNext(v: unknown): string {
   return typeof v === "string" && v.startsWith("/") && !v.startsWith("//") ? v : "/";
@@ -21,16 +22,16 @@ function safeNext(v: unknown): string {
 
 async function formOf(c: Context<AppEnv>): Promise<Record<string, string>> {
   const type = c.req.header("content-type") ?? "";
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
     throw new HttpError(
       415,
       "unsupported_media_type",
       "Send this form as application/x-www-form-urlencoded",
     );
   }
-  const f = await c.req.parseBody();
+  const text = await readBodyText(c, 64 * 1024);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(f)) if (typeof v === "string") out[k] = v.slice(0, 2000);
+  for (const [k, v] of new URLSearchParams(text)) out[k] = v.slice(0, 2000);
   return out;
 }
 

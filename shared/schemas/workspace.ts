@@ -127,3 +127,34 @@ export const OverviewResponse = z.object({
 });
 /** Overview response. */
 export type OverviewResponse = z.infer<typeof OverviewResponse>;
+
+/** One audit event as the API shows it. */
+export const AuditEventView = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor_type: z.enum(["user", "device", "system"]),
+  actor_id: z.string().nullable(),
+  action: z.string(),
+  target_type: z.string().nullable(),
+  target_id: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  ip: z.string().nullable(),
+});
+/** An audit event. */
+export type AuditEventView = z.infer<typeof AuditEventView>;
+
+/** Query of `GET /v1/workspaces/{ws}/audit`: newest first, `before` an event id for paging. */
+export const AuditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.coerce.number().int().positive().optional(),
+});
+/** Audit query. */
+export type AuditQuery = z.infer<typeof AuditQuery>;
+
+/** `GET /v1/workspaces/{ws}/audit`. */
+export const AuditListResponse = z.object({
+  events: z.array(AuditEventView),
+  next_before: z.number().int().nullable(),
+});
+/** Audit list. */
+export type AuditListResponse = z.infer<typeof AuditListResponse>;

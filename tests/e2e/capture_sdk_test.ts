@@ -147,34 +147,54 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
     });
 
     await t.step(
-      "curl without a header from a directory with .halton-meter.toml (process attribution)",
+      "a client without a header in a directory with .halton-meter.toml (process attribution)",
       async () => {
+        // The client keeps its (pooled) connection to the proxy open until told to exit, so the
+        // daemon can find it through its socket whatever the machine's speed — as with any SDK
+        // client that lives longer than one request.
         const wd = await Deno.makeTempDir({ prefix: "hm-rc-" });
         try {
-          await Deno.writeTextFile(`${wd}/.halton-meter.toml`, 'project = "rc-curl"\n');
-          const r = await curl(
-            [
-              "--fail",
-              "https://api.openai.com/v1/chat/completions",
-              "-H",
-              `Authorization: Bearer ${CURL_SECRET}`,
-              "-H",
-              "content-type: application/json",
-              "-d",
-              CHAT,
-            ],
-            proxyEnv,
-            wd,
-          );
-          assert.equal(r.code, 0, r.body);
-          const u = JSON.parse(r.body).usage;
+          await Deno.writeTextFile(`${wd}/.halton-meter.toml`, 'project = "rc-client"\n');
+          const code = `
+          const r = await fetch("https://api.openai.com/v1/chat/completions", {
+            method: "POST",
+            headers: { authorization: "Bearer ${CURL_SECRET}", "content-type": "application/json" },
+            body: ${JSON.stringify(CHAT)},
+          });
+          console.log(JSON.stringify(await r.json()));
+          await Deno.stdin.read(new Uint8Array(1));`;
+          const child = new Deno.Command(Deno.execPath(), {
+            args: ["eval", code],
+            cwd: wd,
+            env: proxyEnv,
+            stdin: "piped",
+            stdout: "piped",
+            stderr: "inherit",
+          }).spawn();
+          const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+          let out = "";
+          while (!out.includes("\n")) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            out += value;
+          }
+          const u = JSON.parse(out).usage;
           results.push({
-            case: "rc-curl",
+            case: "rc-client",
             ok: true,
             provider: "openai",
             prompt_tokens: u.prompt_tokens,
             completion_tokens: u.completion_tokens,
           });
+          // Wait (bounded) for its row, then let the client exit.
+          for (let i = 0; i < 100; i++) {
+            const r = await runCli(home.dir, ["requests", "--json", "--since", "1h"]);
+            if (JSON.parse(r.stdout).length >= results.length) break;
+            await new Promise((res) => setTimeout(res, 100));
+          }
+          await child.stdin.close();
+          await reader.cancel();
+          await child.status;
         } finally {
           await Deno.remove(wd, { recursive: true });
         }
@@ -208,7 +228,7 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
         assert.equal(row.provider, c.provider);
         const method = c.case === "bu-curl-label"
           ? "path_label"
-          : c.case === "rc-curl"
+          : c.case === "rc-client"
           ? "rcfile"
           : "header";
         assert.equal(row.attribution_method, method);
@@ -242,7 +262,7 @@ Deno.test("SDKs and curl through HTTPS_PROXY and base-URL mode become priced, at
     }
 
     await t.step("the same prompt has the same hash across clients and modes", () => {
-      const curlRows = rows.filter((r) => String(r.project_id).includes("curl"));
+      const curlRows = rows.filter((r) => /curl|rc-client/.test(String(r.project_id)));
       assert.equal(curlRows.length, 3);
       assert.equal(new Set(curlRows.map((r) => r.prompt_hash)).size, 1);
     });

@@ -52,7 +52,13 @@ Deno.test("start, status, stop in the background", async (t) => {
     });
 
     await t.step("status --json reports the running daemon", async () => {
-      const r = await runCli(home.dir, ["status", "--json"]);
+      // Even from a shell whose HTTP_PROXY has no NO_PROXY next to it.
+      const r = await runCli(home.dir, ["status", "--json"], {
+        HTTP_PROXY: "http://127.0.0.1:9",
+        HTTPS_PROXY: "http://127.0.0.1:9",
+        NO_PROXY: "",
+        no_proxy: "",
+      });
       assert.equal(r.code, 0, r.stderr);
       const st = JSON.parse(r.stdout);
       assert.equal(st.running, true);
@@ -152,9 +158,14 @@ Deno.test("start --foreground runs until SIGTERM and closes cleanly", async () =
   const home = await tempHome();
   try {
     await initWithFreePorts(home.dir);
+    // A shell that already ran `eval "$(halton-meter env)"` points HTTPS_PROXY at the daemon's
+    // own port: the daemon must drop it rather than loop through itself.
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = probe.addr.port;
+    probe.close();
     const child = new Deno.Command(Deno.execPath(), {
-      args: cliArgv(["start", "--foreground"]),
-      env: { HALTON_METER_HOME: home.dir },
+      args: cliArgv(["start", "--foreground", "--port", String(port)]),
+      env: { HALTON_METER_HOME: home.dir, HTTPS_PROXY: `http://127.0.0.1:${port}` },
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -175,6 +186,7 @@ Deno.test("start --foreground runs until SIGTERM and closes cleanly", async () =
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     const log = new TextDecoder().decode(out.stdout);
     assert.match(log, /"msg":"daemon stopped"/);
+    assert.match(log, /ignoring proxy variables that point at this daemon.*"HTTPS_PROXY"/);
     assert.equal(await exists(home.paths.pid), false);
     assert.equal(await exists(home.paths.runtime), false);
   } finally {

@@ -159,7 +159,7 @@ Deno.test({
           page.waitForURL(/project=beta/),
           page.getByRole("button", { name: "Filter" }).click(),
         ]);
-        assert.equal(await page.getByTestId("match-count").innerText(), "1 requests");
+        assert.equal(await page.getByTestId("match-count").innerText(), "1 request");
         assert.equal(await page.locator("tbody tr").count(), 1);
         assert.equal(await page.locator('td[data-col="cost"]').innerText(), "unpriced");
       });

@@ -69,6 +69,31 @@ Deno.test("curl through the proxy and base-URL mode", async (t) => {
       assert.equal(ex.request.client.address, "127.0.0.1");
       assert.ok(ex.request.client.port > 0);
     });
+    await t.step("Expect: 100-continue with a large body (streamed upstream whole)", async () => {
+      const big = JSON.stringify({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "y".repeat(300_000) }],
+      });
+      const file = await Deno.makeTempFile();
+      await Deno.writeTextFile(file, big);
+      try {
+        const r = await curl([
+          ...px,
+          ...auth,
+          "-H",
+          "Expect: 100-continue",
+          "--data-binary",
+          `@${file}`,
+          "https://api.openai.com/v1/chat/completions",
+        ]);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.out, fixture("openai_chat_gpt-4o-mini_nonstream.response.json"));
+        assert.equal(h.fakes.requests.at(-1)!.body, big);
+        assert.equal(h.fakes.requests.at(-1)!.headers["expect"], undefined);
+      } finally {
+        await Deno.remove(file);
+      }
+    });
     await t.step("without the CA, curl refuses the intercepted certificate", async () => {
       const r = await curl(["--proxy", h.proxyUrl, "https://api.openai.com/v1/models"]);
       assert.equal(r.code, 60, r.err);
@@ -87,7 +112,7 @@ Deno.test("curl through the proxy and base-URL mode", async (t) => {
         assert.equal(r.code, 0, r.err);
         assert.ok(r.out.endsWith("data: [DONE]\n\n"));
         assert.ok(!/"choices":\[\],"usage"/.test(r.out));
-        const ex = (await h.hooks.waitFor(2))[1];
+        const ex = (await h.hooks.waitFor(3))[2];
         assert.equal(dec.decode(ex.responseBody), r.out);
       },
     );
@@ -113,7 +138,7 @@ Deno.test("curl through the proxy and base-URL mode", async (t) => {
       ]);
       assert.equal(r.code, 0, r.err);
       assert.ok(h.fakes.requests.at(-1)!.path.includes(`key=${GKEY}`));
-      const ex = (await h.hooks.waitFor(4))[3];
+      const ex = (await h.hooks.waitFor(5))[4];
       assert.equal(
         ex.request.path,
         "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=[redacted]",

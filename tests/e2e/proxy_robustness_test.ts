@@ -155,7 +155,7 @@ Deno.test("blind tunnel: the client sees the upstream's own certificate", async 
   try {
     for (
       const [name, servername] of [[
-        "api.openai.com trusted fake via non-intercepted name",
+        "non-intercepted host: the TLS session is the upstream's own",
         "blind.fake.test",
       ]]
     ) {
@@ -196,6 +196,29 @@ Deno.test("blind tunnel: the client sees the upstream's own certificate", async 
         assert.ok(!peer.checkIssued(new X509Certificate(h.caPem)));
       });
     }
+    await t.step("a stray SNI inside an intercepted CONNECT gets no leaf of its own", async () => {
+      const net = await import("node:net");
+      const sock = net.connect(h.proxy.port, "127.0.0.1");
+      await new Promise<void>((resolve, reject) => {
+        sock.once("error", reject);
+        sock.once("connect", () => {
+          sock.write("CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n");
+          sock.once("data", () => resolve());
+        });
+      });
+      const subject = await new Promise<string>((resolve, reject) => {
+        const s = tls.connect(
+          { socket: sock, servername: "stray.example", rejectUnauthorized: false },
+          () => {
+            const c = s.getPeerCertificate();
+            s.destroy();
+            resolve(String(c.subject?.CN));
+          },
+        );
+        s.once("error", reject);
+      });
+      assert.equal(subject, "halton-meter.invalid");
+    });
     await t.step(
       "nothing was captured from the tunnel",
       () => assert.equal(h.hooks.exchanges.length, 0),
@@ -238,7 +261,6 @@ Deno.test("upstream failures, aborts and cut streams", async (t) => {
       },
     );
     await t.step("client abort aborts the upstream request", async () => {
-      const n = h.hooks.exchanges.length;
       const ac = new AbortController();
       const r = await fetch(`${h.proxyUrl}/openai/v1/chat/completions`, {
         method: "POST",
@@ -250,7 +272,7 @@ Deno.test("upstream failures, aborts and cut streams", async (t) => {
       await reader.read();
       ac.abort();
       await reader.closed.catch(() => {});
-      const ex = (await h.hooks.waitFor(n + 1))[n];
+      const ex = await h.hooks.waitForMatch((e) => e.request.headers["x-fake-scenario"] === "hang");
       assert.equal(ex.outcome, "client_aborted");
       const up = h.fakes.requests.at(-1)!;
       for (let i = 0; i < 200 && !up.aborted; i++) await new Promise((r) => setTimeout(r, 25));
@@ -260,14 +282,15 @@ Deno.test("upstream failures, aborts and cut streams", async (t) => {
     await t.step(
       "upstream cut mid-stream: client sees an error, outcome upstream_cut",
       async () => {
-        const n = h.hooks.exchanges.length;
         const r = await fetch(`${h.proxyUrl}/openai/v1/chat/completions`, {
           method: "POST",
           body: CHAT_STREAM,
           headers: { "x-fake-scenario": "cut" },
         });
         await assert.rejects(() => r.text());
-        const ex = (await h.hooks.waitFor(n + 1))[n];
+        const ex = await h.hooks.waitForMatch((e) =>
+          e.request.headers["x-fake-scenario"] === "cut"
+        );
         assert.equal(ex.outcome, "upstream_cut");
         assert.ok(ex.responseBodyBytes > 0);
         await healthy(h);
@@ -308,6 +331,10 @@ Deno.test("hooks: throwing hooks never touch traffic; rewrite, truncation, reuse
       assert.equal(r.status, 200);
       assert.ok((await r.text()).endsWith("data: [DONE]\n\n"));
       assert.equal(h.fakes.requests[0].body, CHAT_STREAM);
+      // onExchange runs on a later turn than the response: wait for its log line.
+      while (!h.logs.some((l) => l.includes('"hook":"onExchange"'))) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
       const failed = h.logs.filter((l) => l.includes("Capture hook failed")).map((l) =>
         JSON.parse(l).hook
       );
@@ -415,4 +442,88 @@ Deno.test("hooks: throwing hooks never touch traffic; rewrite, truncation, reuse
       await plain.shutdown();
     }
   });
+});
+
+/** One masked client text frame (payload < 126 bytes). */
+function wsFrame(text: string): Uint8Array {
+  const p = enc.encode(text);
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  const out = new Uint8Array(6 + p.length);
+  out.set([0x81, 0x80 | p.length, ...mask]);
+  for (let i = 0; i < p.length; i++) out[6 + i] = p[i] ^ mask[i % 4];
+  return out;
+}
+
+Deno.test("WebSocket upgrades on intercepted hosts are relayed, not broken", async (t) => {
+  const h = await startProxyHarness();
+  const KEY = "sk-test-ws-SECRET0123456789";
+  try {
+    await t.step("MITM wss://api.openai.com/v1/realtime echoes through the proxy", async () => {
+      const net = await import("node:net");
+      const sock = net.connect(h.proxy.port, "127.0.0.1");
+      await new Promise<void>((resolve, reject) => {
+        sock.once("error", reject);
+        sock.once("connect", () => {
+          sock.write("CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n");
+          sock.once("data", () => resolve());
+        });
+      });
+      const s = tls.connect({ socket: sock, servername: "api.openai.com", ca: [h.caPem] });
+      const received: Uint8Array[] = [];
+      let wake = () => {};
+      s.on("data", (d: Uint8Array) => {
+        received.push(d);
+        wake();
+      });
+      const until = async (pred: (text: string) => boolean) => {
+        while (!pred(dec.decode(new Uint8Array(received.flatMap((c) => [...c]))))) {
+          await new Promise<void>((r) => (wake = r));
+        }
+        return dec.decode(new Uint8Array(received.flatMap((c) => [...c])));
+      };
+      await new Promise<void>((r) => s.once("secureConnect", () => r()));
+      s.write(
+        "GET /v1/realtime?model=gpt-realtime HTTP/1.1\r\nHost: api.openai.com\r\n" +
+          "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${KEY}\r\n\r\n`,
+      );
+      const head = await until((x) => x.includes("\r\n\r\n"));
+      assert.match(head, /^HTTP\/1\.1 101 /);
+      s.write(wsFrame("hello"));
+      const all = await until((x) => x.includes("echo:hello"));
+      assert.ok(all.includes("echo:hello"));
+      s.destroy();
+      const up = h.fakes.requests.find((r) => r.path.startsWith("/v1/realtime"));
+      assert.ok(up, "upgrade reached the upstream");
+      assert.equal(up.headers["authorization"], `Bearer ${KEY}`);
+      assert.ok(!h.logs.join("\n").includes(KEY), "key never logged");
+    });
+    await t.step("base-URL ws://127.0.0.1:port/openai/v1/realtime echoes too", async () => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: h.proxy.port });
+      try {
+        await conn.write(enc.encode(
+          "GET /openai/v1/realtime HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
+            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        ));
+        let text = "";
+        const buf = new Uint8Array(4096);
+        let sent = false;
+        while (!text.includes("echo:base")) {
+          const n = await conn.read(buf);
+          assert.ok(n !== null, "connection stayed open");
+          text += dec.decode(buf.subarray(0, n));
+          if (!sent && text.includes("\r\n\r\n")) {
+            assert.match(text, /^HTTP\/1\.1 101 /);
+            await conn.write(wsFrame("base"));
+            sent = true;
+          }
+        }
+      } finally {
+        conn.close();
+      }
+    });
+  } finally {
+    await h.close();
+  }
 });

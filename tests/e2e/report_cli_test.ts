@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Store } from "../../daemon/store/store.ts";
 import { fixtureRows } from "../../daemon/store/reports_testing.ts";
+import { spawnClient } from "../../daemon/attribution/testing.ts";
 
 const MAIN = new URL("../../daemon/main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
@@ -246,4 +247,72 @@ Deno.test("project set then attribution explain", async () => {
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+});
+
+Deno.test("report without a database prints an empty report", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-cli-" });
+  try {
+    const r = await cli(["report", "--format", "json"], { home });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.rows, []);
+    assert.equal(doc.total.requests, 0);
+    assert.equal(doc.total.cost_usd_millicents, null);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("prune on a paired store keeps rows the cloud has not received", async () => {
+  const { home, rows } = await seededHome();
+  try {
+    const store = Store.open(join(home, "db.sqlite"));
+    store.db.prepare(
+      "INSERT INTO cloud_state (id, api_key_ciphertext, base_url, workspace_id, machine_id, hostname, paired_at, updated_at) VALUES (1, 'x', 'https://x', 'w', 'm', 'h', 'now', 'now')",
+    ).run();
+    store.close();
+    const dry = await cli(["prune", "--before", "2026-12-01"], { home });
+    assert.match(dry.stdout, new RegExp(`Would delete ${rows.length} rows`));
+    assert.match(
+      dry.stdout,
+      new RegExp(`Warning: ${rows.length} rows not yet synced to the cloud will be kept`),
+    );
+    const yes = await cli(["prune", "--before", "2026-12-01", "--yes"], { home });
+    assert.match(yes.stdout, new RegExp(`Deleted 0 rows.*kept ${rows.length} unsynced rows`));
+    const all = await cli(["prune", "--before", "2026-12-01", "--yes", "--include-unsynced"], {
+      home,
+    });
+    assert.match(
+      all.stdout,
+      new RegExp(`Deleted ${rows.length} rows, 2 bodies and ${rows.length} outbox entries`),
+    );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "attribution explain --pid reads a running process",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const home = await Deno.makeTempDir({ prefix: "hm-cli-" });
+    const client = await spawnClient({ cwd: home, env: { HALTON_METER_PROJECT: "pid-env" } });
+    try {
+      const r = await cli(["attribution", "explain", "--pid", String(client.pid), "--json"], {
+        home,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const a = JSON.parse(r.stdout);
+      assert.equal(a.project_id, "pid-env");
+      assert.equal(a.attribution_method, "env");
+      assert.equal(a.client_pid, client.pid);
+      assert.equal(a.source_workdir, await Deno.realPath(home));
+      const bad = await cli(["attribution", "explain", "--pid", "0"], { home });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /Invalid --pid "0"/);
+    } finally {
+      await client.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
 });

@@ -7,6 +7,7 @@
  * Scenarios (`opts.scenario`, or per request header `x-fake-scenario`): `normal`, `slow` (25 ms
  * between SSE events), `cut` (stream stops mid-way with a connection error), `gzip` (gzip when the
  * client accepts it), `hang` (SSE events every 50 ms until the client goes away), `error500`.
+ * A WebSocket upgrade (any path, e.g. `/v1/realtime`) echoes text messages as `echo:<text>`.
  * Header `x-fake-fixture: <name>` forces a recorded body from `testdata/` (e.g.
  * `syn_anthropic_stream_midstream_error.response.sse`).
  */
@@ -70,6 +71,19 @@ export async function startFakeProviders(
     const host = (req.headers.get("host") ?? url.host).replace(/:\d+$/, "").toLowerCase();
     const headers: Record<string, string> = {};
     req.headers.forEach((v, k) => headers[k] = v);
+    if ((req.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
+      // Realtime-style WebSocket: echoes each text message as "echo:<text>".
+      requests.push({
+        host,
+        method: req.method,
+        path: url.pathname + url.search,
+        headers,
+        body: "",
+      });
+      const { socket, response } = Deno.upgradeWebSocket(req);
+      socket.onmessage = (e) => socket.send(`echo:${e.data}`);
+      return response;
+    }
     const body = req.body ? await req.text() : "";
     const rec: FakeRequest = {
       host,

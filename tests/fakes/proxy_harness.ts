@@ -15,6 +15,8 @@ export interface RecordingHooks extends FlowHooks {
   taps: { chunks: number; bytes: number }[];
   /** Resolves when `n` exchanges were recorded. */
   waitFor(n: number): Promise<Exchange[]>;
+  /** Resolves with the first recorded exchange matching `pred` (waits for it if needed). */
+  waitForMatch(pred: (ex: Exchange) => boolean): Promise<Exchange>;
 }
 
 /** Creates recording hooks (with a counting tap on every response). */
@@ -22,12 +24,18 @@ export function recordingHooks(extra: Partial<FlowHooks> = {}): RecordingHooks {
   const exchanges: Exchange[] = [];
   const taps: { chunks: number; bytes: number }[] = [];
   let waiters: { n: number; resolve: (e: Exchange[]) => void }[] = [];
+  let matchers: { pred: (ex: Exchange) => boolean; resolve: (e: Exchange) => void }[] = [];
   return {
     exchanges,
     taps,
     waitFor(n) {
       if (exchanges.length >= n) return Promise.resolve(exchanges);
       return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    waitForMatch(pred) {
+      const hit = exchanges.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve) => matchers.push({ pred, resolve }));
     },
     onRequest: extra.onRequest,
     rewriteRequestBody: extra.rewriteRequestBody,
@@ -48,6 +56,9 @@ export function recordingHooks(extra: Partial<FlowHooks> = {}): RecordingHooks {
       const ready = waiters.filter((w) => exchanges.length >= w.n);
       waiters = waiters.filter((w) => exchanges.length < w.n);
       for (const w of ready) w.resolve(exchanges);
+      const hits = matchers.filter((m) => m.pred(ex));
+      matchers = matchers.filter((m) => !m.pred(ex));
+      for (const m of hits) m.resolve(ex);
     },
   };
 }
