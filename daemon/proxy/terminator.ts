@@ -214,6 +214,8 @@ export async function startTerminator(opts: {
     );
   });
   for (const s of [tlsServer, plainServer]) {
+    // Belt and braces: `noDelay` must hold on every accepted socket (streamed bytes never wait).
+    s.on("connection", (sock: { setNoDelay?: (v: boolean) => void }) => sock.setNoDelay?.(true));
     s.on("clientError", (e: Error & { code?: string }, socket) => {
       if (!socket.writable) return socket.destroy();
       const status = e.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
