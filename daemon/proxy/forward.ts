@@ -211,9 +211,16 @@ export async function forwardFlow(
         req.headers["transfer-encoding"] !== undefined);
     let body: BodyInit | undefined;
     if (hasBody) {
-      body = decision?.rewriteBody && ctx.hooks.rewriteRequestBody
-        ? await bufferForRewrite(ctx, req, flow, reqCap, outgoing)
-        : streamBody(req, reqCap);
+      try {
+        body = decision?.rewriteBody && ctx.hooks.rewriteRequestBody
+          ? await bufferForRewrite(ctx, req, flow, reqCap, outgoing)
+          : streamBody(req, reqCap);
+      } catch (e) {
+        outcome = "client_aborted";
+        error = `Client request body failed: ${causeOf(e)}`;
+        res.destroy();
+        return;
+      }
     }
     const url = new URL(`${target.scheme}://${target.host}${target.path}`);
     let resp: Response;

@@ -3,7 +3,7 @@
  * binary's permission flags and a temp HALTON_METER_HOME, and clean up any daemon it started.
  */
 import { fileURLToPath } from "node:url";
-import { PERMISSION_FLAGS } from "../../daemon/process/spawn.ts";
+import { PERMISSION_FLAGS, V8_FLAGS } from "../../daemon/process/spawn.ts";
 import { type HomePaths, homePaths } from "../../daemon/home.ts";
 import { isAlive, readPid } from "../../daemon/process/runtime.ts";
 
@@ -19,7 +19,7 @@ export interface CliRun {
 
 /** The argv that runs the CLI like the compiled binary would. */
 export function cliArgv(args: string[]): string[] {
-  return ["run", "--quiet", ...PERMISSION_FLAGS, "--config", CONFIG, MAIN, ...args];
+  return ["run", "--quiet", ...PERMISSION_FLAGS, ...V8_FLAGS, "--config", CONFIG, MAIN, ...args];
 }
 
 /** Runs the CLI to completion. */

@@ -24,7 +24,7 @@ Deno.test("cloud pairing: Ctrl-C, re-run, refuse when paired, offline disconnect
   const sql = server.ts.db.sql;
   const connectChild = () =>
     new Deno.Command(Deno.execPath(), {
-      args: cliArgv(["cloud", "connect", "--no-browser"]),
+      args: cliArgv(["cloud", "connect", "--no-browser", "--timeout-seconds", "60"]),
       env: { HALTON_METER_HOME: home.dir, NO_COLOR: "1", ...env },
       stdin: "null",
       stdout: "piped",

@@ -66,6 +66,8 @@ Deno.test("curl through the proxy and base-URL mode", async (t) => {
       const ex = (await h.hooks.waitFor(1))[0];
       assert.equal(ex.request.headers["x-halton-project"], "billing", "captured for attribution");
       assert.equal(dec.decode(ex.requestBody), CHAT);
+      assert.match(ex.responseHeaders["x-request-id"], /^req_fake/);
+      assert.equal(ex.responseHeaders["request-id"], ex.responseHeaders["x-request-id"]);
       assert.equal(ex.request.client.address, "127.0.0.1");
       assert.ok(ex.request.client.port > 0);
     });
@@ -144,6 +146,20 @@ Deno.test("curl through the proxy and base-URL mode", async (t) => {
         "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key=[redacted]",
       );
       assert.ok(ex.request.apiKeySha256);
+    });
+    await t.step("Gemini streamGenerateContent without alt=sse: one JSON array", async () => {
+      const r = await curl([
+        ...px,
+        "-H",
+        `x-goog-api-key: ${GKEY}`,
+        "-d",
+        "{}",
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:streamGenerateContent",
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const items = JSON.parse(r.out);
+      assert.equal(items.length, 3);
+      assert.equal(items.at(-1).usageMetadata.totalTokenCount, 663);
     });
     await t.step("base-URL mode, JSON and gzip", async () => {
       const r = await curl([...auth, "-d", CHAT, `${h.proxyUrl}/openai/v1/chat/completions`]);
