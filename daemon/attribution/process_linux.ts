@@ -109,7 +109,9 @@ export function createLinuxInspector(opts: { hotSize?: number } = {}): ProcessIn
   return {
     async pidForLocalPort(port: number, address?: string): Promise<number | null> {
       // Read the socket table first, while the client's connection is surely open.
+      const T0 = performance.now();
       const inode = await inodeForLocalPort(port, address);
+      console.error("DBG inode", port, inode, (performance.now() - T0).toFixed(2));
       if (inode === null) return null;
       const link = `socket:[${inode}]`;
       for (const pid of hot) {
@@ -127,14 +129,17 @@ export function createLinuxInspector(opts: { hotSize?: number } = {}): ProcessIn
         if (Number.isInteger(pid) && pid > 0 && !hot.includes(pid)) pids.push(pid);
       }
       pids.sort((a, b) => b - a);
+      console.error("DBG scan", pids.length, pids.slice(0,5).join(","), (performance.now() - T0).toFixed(2));
       for (const pid of pids) {
         if (pidHasSocket(pid, link)) {
           remember(pid);
+          console.error("DBG found", pid, n, (performance.now() - T0).toFixed(2));
           return pid;
         }
         // Yield now and then so a long scan never stalls the proxy's event loop.
         if (++n % 16 === 0) await new Promise((r) => setTimeout(r, 0));
       }
+      console.error("DBG notfound", (performance.now() - T0).toFixed(2));
       return null;
     },
     cwd(pid: number): Promise<string | null> {

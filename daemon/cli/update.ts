@@ -1,132 +1,169 @@
 /**
- * @module `halton-meter update [--check]`: compares this version with the latest GitHub release
- * and, for the compiled binary, replaces it in place with the release's binary for this target
- * (checked against the release's SHA256SUMS). Running from source, it says to pull instead.
- * `HALTON_METER_UPDATE_URL` overrides the releases API URL (tests, mirrors).
+ * @module `halton-meter update [--check] [--json] [--yes] [--channel stable|beta] [--to VERSION]
+ * [--restart]`: compares this version with the release feed (GitHub Releases, or
+ * `HALTON_METER_UPDATE_URL`) and replaces the compiled binary with the release's binary for this
+ * platform after verifying it against `SHA256SUMS`. `--check` exits 0 whether or not an update
+ * exists (read `--json`'s `update_available`). Under `deno run` it refuses to install (exit 1).
+ * A running daemon is never touched unless `--restart` is given.
  */
 import type { Command } from "commander";
-import { createHash } from "node:crypto";
-import { dirname, join } from "node:path";
+import { homePaths } from "../home.ts";
+import { daemonState } from "../process/runtime.ts";
+import {
+  applyRelease,
+  type Channel,
+  CHANNELS,
+  checkForUpdate,
+  currentRuntime,
+  feedBase,
+  platformTarget,
+  progressLine,
+  resolveInstallPath,
+  toTag,
+  type UpdateCheck,
+} from "../update/mod.ts";
 import { VERSION } from "../version.ts";
 import { CliError } from "./errors.ts";
 
-/** The GitHub repository whose releases carry the binaries (`.github/workflows/release.yml`). */
-export const RELEASES_REPO = "halton-meter/halton-meter";
-
-/** The part of a GitHub release this command reads. */
-export interface Release {
-  tag_name: string;
-  html_url?: string;
-  assets: { name: string; browser_download_url: string }[];
+interface UpdateOpts {
+  check?: boolean;
+  json?: boolean;
+  yes?: boolean;
+  channel: string;
+  to?: string;
+  restart?: boolean;
+  targetPath?: string;
 }
 
-/** Parses "v1.2.3" / "1.2.3" into numbers; null when not a version. */
-export function parseVersion(v: string): [number, number, number] | null {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(v.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+/** The `--check` sentence for a comparison. */
+export function checkMessage(c: UpdateCheck): string {
+  if (c.update_available) return `update available: ${c.current} → ${c.latest}`;
+  const where = c.pinned ? `requested: ${c.latest}` : `latest ${c.channel} release: ${c.latest}`;
+  return `halton-meter ${c.current} is up to date (${where})`;
 }
 
-/** True when `latest` is a newer version than `current`. */
-export function isNewer(latest: string, current: string): boolean {
-  const a = parseVersion(latest), b = parseVersion(current);
-  if (!a || !b) return false;
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
-  return false;
+/** Download progress on one rewritten stderr line (a TTY only); `end()` finishes the line. */
+interface ProgressPrinter {
+  onProgress?: (name: string) => (received: number, total: number | null) => void;
+  end(): void;
 }
 
-/** Fetches the latest release. */
-export async function latestRelease(url: string): Promise<Release> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      headers: { accept: "application/vnd.github+json", "user-agent": `halton-meter/${VERSION}` },
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (e) {
-    throw new CliError(`Cannot check for updates: ${(e as Error).message.split("\n")[0]}`);
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new CliError(`Cannot check for updates: ${url} answered ${res.status}`);
-  }
-  const body = await res.json().catch(() => null) as Release | null;
-  if (!body || typeof body.tag_name !== "string" || !Array.isArray(body.assets)) {
-    throw new CliError(`Cannot check for updates: ${url} did not answer with a release`);
-  }
-  return body;
+function progressPrinter(): ProgressPrinter {
+  if (!Deno.stderr.isTerminal()) return { end() {} };
+  const enc = new TextEncoder();
+  let open = false;
+  return {
+    onProgress: (name) => {
+      let last = "";
+      return (received, total) => {
+        const line = progressLine(name, received, total);
+        if (line === last) return;
+        last = line;
+        open = true;
+        Deno.stderr.writeSync(enc.encode(`\r${line}\x1b[K`));
+      };
+    },
+    end() {
+      if (open) Deno.stderr.writeSync(enc.encode("\n"));
+      open = false;
+    },
+  };
 }
 
-async function download(url: string): Promise<Uint8Array> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(300_000) });
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new CliError(`Cannot download ${url}: ${res.status}`);
+/** Runs this CLI's `stop` then `start` with the freshly installed binary. */
+async function restartDaemon(binary: string): Promise<void> {
+  for (const cmd of ["stop", "start"]) {
+    const out = await new Deno.Command(binary, {
+      args: [cmd],
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    })
+      .output().catch((e: Error) => {
+        throw new CliError(
+          `Cannot restart the daemon: \`${binary} ${cmd}\` failed to run (${
+            e.message.split("\n")[0]
+          })`,
+        );
+      });
+    if (!out.success) {
+      throw new CliError(
+        `Cannot restart the daemon: \`halton-meter ${cmd}\` exited with ${out.code}`,
+      );
+    }
   }
-  return new Uint8Array(await res.arrayBuffer());
 }
 
-/**
- * Downloads this target's binary from a release, checks it against SHA256SUMS and atomically
- * replaces `binaryPath` (temp file beside it, mode 0755, rename).
- */
-export async function installRelease(
-  release: Release,
-  target: string,
-  binaryPath: string,
-): Promise<void> {
-  const name = `halton-meter-${target}`;
-  const asset = release.assets.find((a) => a.name === name);
-  if (!asset) throw new CliError(`Release ${release.tag_name} has no binary for ${target}`);
-  const sums = release.assets.find((a) => a.name === "SHA256SUMS");
-  if (!sums) {
-    throw new CliError(`Release ${release.tag_name} has no SHA256SUMS to verify the binary`);
+async function runUpdate(opts: UpdateOpts): Promise<void> {
+  if (!(CHANNELS as readonly string[]).includes(opts.channel)) {
+    throw new CliError(`Invalid --channel "${opts.channel}": use ${CHANNELS.join(" or ")}`);
   }
-  const bytes = await download(asset.browser_download_url);
-  const listed = new TextDecoder().decode(await download(sums.browser_download_url))
-    .split("\n").map((l) => l.trim().split(/\s+/)).find((p) => p[1]?.replace(/^\*/, "") === name)
-    ?.[0];
-  const actual = createHash("sha256").update(bytes).digest("hex");
-  if (listed !== actual) {
-    throw new CliError(`The downloaded ${name} does not match SHA256SUMS; nothing was changed`);
+  if (opts.json && !opts.check) throw new CliError("--json works with --check only");
+  const channel = opts.channel as Channel;
+  // Refuse before any network call when there is no binary of ours to replace.
+  const install = opts.check ? null : resolveInstallPath(currentRuntime(), opts.targetPath);
+  if (install && !install.ok) throw new CliError(install.error);
+
+  const base = feedBase(Deno.env.get("HALTON_METER_UPDATE_URL"));
+  const res = await checkForUpdate({ base, channel, version: opts.to, current: VERSION });
+  if (!res.ok) throw new CliError(res.error);
+  const { check, release } = res.value;
+  if (opts.check) {
+    console.log(opts.json ? JSON.stringify(check, null, 2) : checkMessage(check));
+    return;
   }
-  const tmp = join(dirname(binaryPath), `.${name}.${Deno.pid}.tmp`);
-  await Deno.writeFile(tmp, bytes, { mode: 0o755 });
-  try {
-    await Deno.chmod(tmp, 0o755);
-    await Deno.rename(tmp, binaryPath);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new CliError(`Cannot replace ${binaryPath}: ${(e as Error).message}`);
+  if (!check.update_available) {
+    console.log(checkMessage(check));
+    return;
   }
+  if (!install?.ok) throw new Error("unreachable: the install path is resolved before --check");
+  const targetPath = install.value;
+  console.log(checkMessage(check));
+  if (!opts.yes && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+    if (!confirm(`Replace ${targetPath} with ${check.latest}?`)) {
+      throw new CliError("Update cancelled; nothing was changed");
+    }
+  }
+  const progress = progressPrinter();
+  const applied = await applyRelease({
+    release,
+    target: platformTarget(Deno.build.os, Deno.build.arch),
+    targetPath,
+    onProgress: progress.onProgress,
+  });
+  progress.end();
+  if (!applied.ok) throw new CliError(applied.error);
+  console.log(`Updated ${applied.value} to ${check.latest} (was ${check.current}).`);
+
+  const state = daemonState(homePaths());
+  if (!state.running) {
+    if (opts.restart) console.log("The daemon is not running; nothing to restart.");
+    return;
+  }
+  if (opts.restart) {
+    console.log(`Restarting the daemon (pid ${state.pid}) on ${check.latest}…`);
+    await restartDaemon(applied.value);
+    return;
+  }
+  console.log(
+    `The daemon (pid ${state.pid}) still runs ${
+      state.runtime ? toTag(state.runtime.version) : check.current
+    }: restart it with \`halton-meter stop && halton-meter start\` (or \`halton-meter update --restart\`).`,
+  );
 }
 
 /** Registers `update`. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("update")
-    .description("check GitHub releases for a newer version and install it (the compiled binary)")
-    .option("--check", "only say whether a newer version exists")
-    .action(async (opts: { check?: boolean }) => {
-      const url = Deno.env.get("HALTON_METER_UPDATE_URL") ??
-        `https://api.github.com/repos/${RELEASES_REPO}/releases/latest`;
-      const release = await latestRelease(url);
-      if (!isNewer(release.tag_name, VERSION)) {
-        console.log(`halton-meter ${VERSION} is up to date (latest release: ${release.tag_name}).`);
-        return;
-      }
-      console.log(
-        `halton-meter ${release.tag_name} is available (this is ${VERSION})${
-          release.html_url ? `: ${release.html_url}` : ""
-        }`,
-      );
-      if (opts.check) return;
-      if (!Deno.build.standalone) {
-        console.log("Running from source: update with `git pull && deno install`.");
-        return;
-      }
-      await installRelease(release, Deno.build.target, Deno.execPath());
-      console.log(
-        `Installed ${release.tag_name} at ${Deno.execPath()}; restart the daemon: halton-meter stop && halton-meter start`,
-      );
-    });
+    .description("check the release feed for a newer version and replace this binary with it")
+    .option("--check", "only compare versions (exit 0 either way; see --json)")
+    .option("--json", "with --check: print {current, latest, channel, update_available, pinned}")
+    .option("--yes", "do not ask for confirmation")
+    .option("--channel <name>", `release channel: ${CHANNELS.join(" or ")}`, "stable")
+    .option("--to <version>", "install this version (a downgrade is allowed)")
+    .option("--restart", "restart a running daemon after the update");
+  // Hidden: install somewhere else than the running binary (tests, custom installs).
+  cmd.addOption(cmd.createOption("--target-path <path>").hideHelp());
+  cmd.action((opts: UpdateOpts) => runUpdate(opts));
 }

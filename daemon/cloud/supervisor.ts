@@ -1,27 +1,26 @@
 /**
- * @module The cloud supervisor inside the daemon: owns the sync worker's loop (a tick of at most
- * 15 s, so a fresh pairing starts syncing within one tick), reloads the `[cloud]` config, heals
- * placeholder base URLs on boot, and runs dashboard/CLI-driven pairing. The worker uses its own
- * SQLite connection and timers; capture never waits on it.
+ * @module The cloud supervisor inside the daemon: heals placeholder base URLs on boot, starts the
+ * sync loop in its own thread (a tick of at most 15 s, so a fresh pairing starts syncing within
+ * one tick; pairing also wakes it at once), mirrors its state for `GET /v1/cloud/state`, and runs
+ * dashboard/CLI-driven pairing. The loop has its own SQLite connection, timers and thread:
+ * capture never waits on it, and a dead or slow cloud cannot slow the proxy.
  */
 import { type Config, loadConfig } from "../config.ts";
 import type { HomePaths } from "../home.ts";
 import type { Logger } from "../log.ts";
 import { Store } from "../store/store.ts";
-import { type CloudStateRow, getCloudState, patchCloudState } from "../store/cloud.ts";
-import { VERSION } from "../version.ts";
+import { getCloudState, patchCloudState } from "../store/cloud.ts";
 import type { CloudPairing, CloudStatus } from "../../shared/schemas/cloud_status.ts";
 import type { Result } from "../../shared/result.ts";
-import { CloudClient, DEFAULT_CLOUD_URL, normaliseBaseUrl } from "./client.ts";
-import { fernetDecrypt } from "./credentials.ts";
+import { DEFAULT_CLOUD_URL, normaliseBaseUrl } from "./client.ts";
 import { editConfigFile } from "./config_edit.ts";
 import { PairingManager } from "./pairing.ts";
-import { compilePolicy, type PrivacyPolicy } from "./privacy.ts";
 import { computeStatus } from "./status.ts";
-import { type BatchOutcome, type Clock, drainAll, SyncWorker } from "./worker.ts";
+import { MAX_TICK_MS, startSyncLoop, type SyncLoop } from "./sync_loop.ts";
+import type { ThreadIn, ThreadOut } from "./worker_thread.ts";
+import type { BatchOutcome, Clock, WorkerState } from "./worker.ts";
 
-/** Longest wait between two supervisor ticks. */
-export const MAX_TICK_MS = 15_000;
+export { MAX_TICK_MS };
 
 /** Placeholder top-level domains a real base URL never uses. */
 const PLACEHOLDER_TLDS = [".test", ".example", ".invalid", ".local"];
@@ -80,6 +79,8 @@ export interface CloudDeps {
   clock?: Clock;
   random?: () => number;
   fetch?: typeof fetch;
+  /** Run the loop on the caller's thread (tests); the daemon runs it in its own thread. */
+  inProcess?: boolean;
 }
 
 /** Rewrites a placeholder-TLD base URL (config and pairing) to the default, with a log line. */
@@ -107,7 +108,48 @@ export async function healBaseUrl(
   }
 }
 
-/** Starts the supervisor. */
+/** Runs the loop in its own thread and mirrors its state; same surface as `SyncLoop`. */
+function startThreadLoop(o: { paths: HomePaths; logger: Logger; tickMs: number; backoffCapMs?: number }): SyncLoop {
+  const w = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
+  let state: WorkerState = "NOT-CONFIGURED";
+  let nextId = 1;
+  const waiting = new Map<number, (r: { batches: BatchOutcome[]; state: WorkerState }) => void>();
+  const closed = Promise.withResolvers<void>();
+  w.onmessage = (e: MessageEvent<ThreadOut>) => {
+    const m = e.data;
+    if (m.type === "state") state = m.state;
+    else if (m.type === "log") o.logger[m.level](m.msg, m.fields);
+    else if (m.type === "synced") {
+      state = m.state;
+      waiting.get(m.id)?.({ batches: m.batches, state: m.state });
+      waiting.delete(m.id);
+    } else if (m.type === "closed") closed.resolve();
+  };
+  w.onerror = (e) => {
+    o.logger.error("cloud worker thread failed", { error: e.message });
+    e.preventDefault();
+    closed.resolve();
+  };
+  const send = (m: ThreadIn) => w.postMessage(m);
+  send({ type: "init", paths: o.paths, tickMs: o.tickMs, backoffCapMs: o.backoffCapMs });
+  return {
+    state: () => state,
+    wake: () => send({ type: "wake" }),
+    syncNow: () =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        waiting.set(id, resolve);
+        send({ type: "sync", id });
+      }),
+    close: async () => {
+      send({ type: "close" });
+      await Promise.race([closed.promise, new Promise((r) => setTimeout(r, 10_000))]);
+      w.terminate();
+    },
+  };
+}
+
+/** Starts the supervisor: heals the base URL, starts the loop (in its own thread unless `inProcess`). */
 export async function startCloud(deps: CloudDeps): Promise<CloudControl> {
   const log = deps.logger.child({ component: "cloud" });
   const env = deps.env ?? Deno.env;
@@ -115,123 +157,40 @@ export async function startCloud(deps: CloudDeps): Promise<CloudControl> {
   // end-to-end tests observe recoveries quickly (they still wait on states, never on time).
   const fast = env.get("HALTON_METER_TEST_CLOUD_FAST") === "1";
   const tickMs = Math.min(MAX_TICK_MS, deps.tickMs ?? (fast ? 500 : MAX_TICK_MS));
+  const backoffCapMs = fast ? 2000 : undefined;
   const store = Store.open(deps.paths.db);
-  let cloud = deps.config.cloud;
-  await healBaseUrl(deps.paths, store, cloud, log);
-  let policy: PrivacyPolicy = compilePolicy(cloud);
-  let lastReload = Date.now();
-  const reload = () => {
-    lastReload = Date.now();
+  await healBaseUrl(deps.paths, store, deps.config.cloud, log);
+  const loop = deps.inProcess
+    ? startSyncLoop({ paths: deps.paths, logger: log, tickMs, backoffCapMs, clock: deps.clock, random: deps.random, fetch: deps.fetch })
+    : startThreadLoop({ paths: deps.paths, logger: log, tickMs, backoffCapMs });
+  const cloudConfig = (): Config["cloud"] => {
     const r = loadConfig(deps.paths.config);
-    if (!r.ok) {
-      log.warn("cannot reload config.toml; keeping the previous cloud settings", { error: r.error });
-      return;
-    }
-    cloud = r.value.cloud;
-    policy = compilePolicy(cloud);
+    return r.ok ? r.value.cloud : deps.config.cloud;
   };
-  reload();
-
-  let cached: { key: string; client: CloudClient } | null = null;
-  const clientFor = (st: CloudStateRow): CloudClient | null => {
-    const cacheKey = st.api_key_ciphertext + "\n" + st.base_url;
-    if (cached?.key === cacheKey) return cached.client;
-    let key: string;
-    try {
-      key = Deno.readTextFileSync(deps.paths.cloudKey).trim();
-    } catch {
-      return null;
-    }
-    const tok = fernetDecrypt(key, st.api_key_ciphertext);
-    if (!tok.ok) return null;
-    const client = new CloudClient({
-      baseUrl: st.base_url,
-      token: tok.value,
-      userAgent: `halton-meter/${VERSION}`,
-      fetch: deps.fetch,
-    });
-    cached = { key: cacheKey, client };
-    return client;
-  };
-
-  const worker = new SyncWorker({
+  const pairing = new PairingManager({
+    paths: deps.paths,
     store,
-    client: clientFor,
-    policy: () => policy,
-    bodyIntervalMs: () => cloud.bodies.sync_interval_seconds * 1000,
     logger: log,
-    clock: deps.clock,
-    random: deps.random,
-    backoffCapMs: fast ? 2000 : undefined,
+    onPaired: () => loop.wake(),
+    fetch: deps.fetch,
   });
-
-  // One unit of work at a time: the loop and manual syncs share this chain.
-  let chain: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(f: () => Promise<T>): Promise<T> => {
-    const next = chain.then(f, f);
-    chain = next.catch(() => {});
-    return next;
-  };
-
   let closed = false;
-  const stop = new AbortController();
-  let wakeUp: (() => void) | null = null;
-  const wake = () => {
-    reload();
-    worker.wake();
-    wakeUp?.();
-  };
-  const pairing = new PairingManager({ paths: deps.paths, store, logger: log, onPaired: wake, fetch: deps.fetch });
-
-  const loop = (async () => {
-    while (!closed) {
-      let delay = tickMs;
-      try {
-        delay = await exclusive(() => worker.step(stop.signal));
-      } catch (e) {
-        log.error("cloud worker step failed", { error: e });
-      }
-      if (closed) break;
-      if (delay > 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, Math.min(delay, tickMs));
-          function done() {
-            clearTimeout(t);
-            wakeUp = null;
-            resolve();
-          }
-          wakeUp = done;
-        });
-      } else {
-        await new Promise((r) => setTimeout(r, 0)); // let the proxy breathe between batches
-      }
-      if (Date.now() - lastReload >= tickMs) reload();
-    }
-  })();
-
   return {
-    status: () => computeStatus(store, cloud, { state: worker.state, pairing: pairing.current }),
+    status: () => computeStatus(store, cloudConfig(), { state: loop.state(), pairing: pairing.current }),
     connect: (opts) =>
       pairing.start({
-        baseUrl: resolveBaseUrl(opts.base_url, cloud, env),
+        baseUrl: resolveBaseUrl(opts.base_url, cloudConfig(), env),
         pollIntervalSeconds: opts.poll_interval_seconds,
         timeoutSeconds: opts.timeout_seconds,
       }),
     cancelPairing: () => pairing.cancel(),
-    syncNow: () =>
-      exclusive(async () => {
-        const batches = await drainAll(worker, stop.signal);
-        return { batches, state: worker.state };
-      }),
-    wake,
+    syncNow: () => loop.syncNow(),
+    wake: () => loop.wake(),
     close: async () => {
       if (closed) return;
       closed = true;
-      stop.abort();
-      wakeUp?.();
       await pairing.close().catch(() => {});
-      await loop;
-      await chain;
+      await loop.close();
       store.close();
     },
   };

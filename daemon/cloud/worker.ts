@@ -17,6 +17,7 @@ import {
   readBodyCandidates,
   readOutbox,
   settleOutbox,
+  settleOutboxRange,
 } from "../store/cloud.ts";
 import { type ApiFailure, type CloudClient, describeFailure } from "./client.ts";
 import { type PrivacyPolicy, toWireRow, validateWireRow } from "./privacy.ts";
@@ -233,14 +234,15 @@ export class SyncWorker {
       this.#pause("paused_unauthorised", "the stored API key cannot be decrypted; run `halton-meter cloud connect` again");
       return { ...out, kind: "paused" };
     }
-    const entries = readOutbox(this.#d.store, this.#batch);
+    const policy = this.#d.policy();
+    const columns = [...new Set(["request_id", "provider", "project_id", ...policy.fields])];
+    const entries = readOutbox(this.#d.store, this.#batch, columns);
     if (entries.length === 0) {
       this.#sampleBacklog();
       this.#recompute();
       return out;
     }
     out.more = entries.length === this.#batch;
-    const policy = this.#d.policy();
     const marks: { request_id: string; status: string; detail: string | null }[] = [];
     const rows: Record<string, unknown>[] = [];
     const ids: string[] = [];
@@ -291,18 +293,18 @@ export class SyncWorker {
     const rejected = new Map<string, string>();
     for (const r of res.value.rejected) if (r.request_id) rejected.set(r.request_id, r.error);
     for (const [id, error] of rejected) marks.push({ request_id: id, status: "rejected", detail: error });
-    settleOutbox(this.#d.store, ids.filter((id) => !rejected.has(id)), marks, this.#iso());
-    out.accepted = res.value.accepted;
-    out.duplicates = res.value.duplicates;
-    out.rejected = rejected.size;
+    // Every entry of the batch is now settled (accepted, duplicate, rejected or marked); one
+    // short write transaction, so the capture writer is never kept waiting long.
     const hadFailures = this.#failures > 0;
     this.#failures = 0;
     this.#nextAttemptAt = 0;
-    patchCloudState(this.#d.store, {
+    settleOutboxRange(this.#d.store, entries[0].seq, entries[entries.length - 1].seq, marks, this.#iso(), {
       last_sync_at: this.#iso(),
-      consecutive_failures: 0,
-      ...(hadFailures ? { last_error: null, last_error_at: null } : {}),
-    }, this.#iso());
+      ...(hadFailures ? { consecutive_failures: 0, last_error: null, last_error_at: null } : {}),
+    });
+    out.accepted = res.value.accepted;
+    out.duplicates = res.value.duplicates;
+    out.rejected = rejected.size;
     this.#sampleBacklog();
     this.#recompute();
     return { ...out, kind: "sent" };

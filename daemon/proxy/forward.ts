@@ -17,6 +17,7 @@ import type {
 } from "./flow.ts";
 import { findApiKey, redactQuery, SECRET_HEADERS, sha256Hex } from "./secrets.ts";
 import type { Upstream } from "./upstream.ts";
+import { bufferForRewrite, Capture, streamBody } from "./bodies.ts";
 
 /** Hop-by-hop headers, removed in both directions. */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -54,34 +55,6 @@ export interface FlowTarget {
   client: { address: string; port: number };
 }
 
-/** Accumulates up to `max` bytes of a body, counting all of it. */
-class Capture {
-  parts: Uint8Array[] = [];
-  kept = 0;
-  total = 0;
-  constructor(private max: number) {}
-  add(b: Uint8Array): void {
-    this.total += b.length;
-    if (this.kept >= this.max) return;
-    const take = Math.min(b.length, this.max - this.kept);
-    this.parts.push(take === b.length ? b : b.subarray(0, take));
-    this.kept += take;
-  }
-  get truncated(): boolean {
-    return this.total > this.kept;
-  }
-  bytes(): Uint8Array {
-    if (this.parts.length === 1) return this.parts[0];
-    const out = new Uint8Array(this.kept);
-    let o = 0;
-    for (const p of this.parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  }
-}
-
 function guard<T>(ctx: ForwardContext, hook: string, fn: () => T): T | null {
   try {
     return fn();
@@ -91,7 +64,13 @@ function guard<T>(ctx: ForwardContext, hook: string, fn: () => T): T | null {
   }
 }
 
-function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
+/** Ends a request with a JSON error `{"error":{code,message}}` (or destroys it if headers went out). */
+export function sendJsonError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
@@ -101,9 +80,6 @@ function sendJsonError(res: ServerResponse, status: number, code: string, messag
   res.writeHead(status, { "content-type": "application/json", "content-length": bytes.length });
   res.end(bytes);
 }
-
-/** Ends a request with a JSON error (used for unknown prefixes and bad targets too). */
-export { sendJsonError };
 
 /**
  * Ends the client connection without finishing the body, after what was written is flushed, so
@@ -213,7 +189,13 @@ export async function forwardFlow(
     if (hasBody) {
       try {
         body = decision?.rewriteBody && ctx.hooks.rewriteRequestBody
-          ? await bufferForRewrite(ctx, req, flow, reqCap, outgoing)
+          ? await bufferForRewrite(
+            req,
+            ctx.maxBodyBytes,
+            reqCap,
+            outgoing,
+            (b) => guard(ctx, "rewriteRequestBody", () => ctx.hooks.rewriteRequestBody!(flow, b)),
+          )
           : streamBody(req, reqCap);
       } catch (e) {
         outcome = "client_aborted";
@@ -355,74 +337,4 @@ export async function forwardFlow(
       }
     }, 0);
   }
-}
-
-/** The request body as a stream that records what passes (up to the cap). */
-function streamBody(req: IncomingMessage, cap: Capture): ReadableStream<Uint8Array> {
-  const it = req[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const r = await it.next();
-        if (r.done) return controller.close();
-        const b = r.value as Uint8Array;
-        cap.add(b);
-        controller.enqueue(b);
-      } catch (e) {
-        controller.error(e);
-      }
-    },
-    cancel() {
-      req.destroy();
-    },
-  }, { highWaterMark: 0 });
-}
-
-/** Buffers a small body for `rewriteRequestBody`; falls back to streaming past the cap. */
-async function bufferForRewrite(
-  ctx: ForwardContext,
-  req: IncomingMessage,
-  flow: FlowRequest,
-  cap: Capture,
-  outgoing: Headers,
-): Promise<BodyInit> {
-  const it = req[Symbol.asyncIterator]();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const r = await it.next();
-    if (r.done) break;
-    const b = r.value as Uint8Array;
-    parts.push(b);
-    size += b.length;
-    if (size > ctx.maxBodyBytes) {
-      // Too large to rewrite: forward what was read, then the rest, as one stream.
-      for (const p of parts) cap.add(p);
-      let i = 0;
-      return new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (i < parts.length) return controller.enqueue(parts[i++]);
-          const n = await it.next();
-          if (n.done) return controller.close();
-          cap.add(n.value as Uint8Array);
-          controller.enqueue(n.value as Uint8Array);
-        },
-      }, { highWaterMark: 0 });
-    }
-  }
-  const whole = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    whole.set(p, o);
-    o += p.length;
-  }
-  const replaced = guard(
-    ctx,
-    "rewriteRequestBody",
-    () => ctx.hooks.rewriteRequestBody!(flow, whole),
-  );
-  const out = replaced ?? whole;
-  cap.add(out);
-  outgoing.delete("content-length");
-  return out as Uint8Array<ArrayBuffer>;
 }

@@ -58,9 +58,39 @@ function splitAddr(addr: string): { hostname: string; port: number } {
   return { hostname: addr.slice(0, i), port: Number(addr.slice(i + 1)) };
 }
 
+const PROXY_ENV = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "all_proxy",
+];
+
+/**
+ * Creates an HTTP client that ignores HTTP(S)_PROXY from the environment. The daemon is often
+ * started from a shell where `halton-meter env` pointed HTTPS_PROXY at the daemon itself; Deno
+ * reads those variables when a client is created, so they are hidden for that moment.
+ */
+export function createDirectClient(opts: Deno.CreateHttpClientOptions): Deno.HttpClient {
+  const saved: [string, string][] = [];
+  for (const k of PROXY_ENV) {
+    const v = Deno.env.get(k);
+    if (v !== undefined) {
+      saved.push([k, v]);
+      Deno.env.delete(k);
+    }
+  }
+  try {
+    return Deno.createHttpClient(opts);
+  } finally {
+    for (const [k, v] of saved) Deno.env.set(k, v);
+  }
+}
+
 /** Creates the upstream transport. With an override it also starts the loopback redirector. */
 export function createUpstream(override?: UpstreamOverride): Upstream {
-  const client = Deno.createHttpClient({ poolIdleTimeout: 60_000 });
+  const client = createDirectClient({ poolIdleTimeout: 60_000 });
   if (!override || Object.keys(override.hosts).length === 0) {
     return {
       fetch: (url, init) => fetch(url, { ...init, client } as RequestInit),
@@ -124,7 +154,7 @@ export function createUpstream(override?: UpstreamOverride): Upstream {
     return c;
   };
   const ipClient = override.direct
-    ? Deno.createHttpClient({
+    ? createDirectClient({
       caCerts: override.caPem ? [override.caPem] : undefined,
       allowHost: true,
       poolIdleTimeout: 60_000,

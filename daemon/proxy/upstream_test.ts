@@ -76,3 +76,40 @@ Deno.test("upstreamOverrideFromEnv: unset gives none, bad JSON is a one-line err
     /^Error: Cannot parse HALTON_METER_TEST_UPSTREAM: /,
   );
 });
+
+Deno.test("upstream ignores HTTP(S)_PROXY pointing at the daemon itself (no loop)", async () => {
+  // In a child process: the environment change must not leak into parallel tests.
+  const target = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("direct"),
+  );
+  try {
+    const upstreamTs = new URL("./upstream.ts", import.meta.url).href;
+    const url = `http://127.0.0.1:${target.addr.port}/`;
+    const code = `
+      import { createUpstream } from ${JSON.stringify(upstreamTs)};
+      const plain = Deno.createHttpClient({});
+      const control = await fetch(${JSON.stringify(url)}, { client: plain })
+        .then((r) => r.text(), () => "env proxy used");
+      plain.close();
+      const up = createUpstream({ hosts: {}, caPem: null });
+      const ours = await up.fetch(new URL(${JSON.stringify(url)}), { headers: new Headers() })
+        .then((r) => r.text(), (e) => "failed: " + e.message);
+      await up.close();
+      console.log(JSON.stringify({ control, ours }));`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", code],
+      env: { HTTPS_PROXY: "http://127.0.0.1:1", HTTP_PROXY: "http://127.0.0.1:1", NO_PROXY: "" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assert.deepEqual(
+      JSON.parse(text || "{}"),
+      { control: "env proxy used", ours: "direct" },
+      new TextDecoder().decode(out.stderr),
+    );
+  } finally {
+    await target.shutdown();
+  }
+});

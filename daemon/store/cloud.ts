@@ -2,7 +2,7 @@
  * @module Cloud sync queries: the pairing row (`cloud_state`), outbox draining, row and body marks,
  * and daemon totals for reconciliation. The only SQL the cloud worker and CLI run.
  */
-import { fromDb, type StoredRow, type Store } from "./store.ts";
+import { fromDb, ROW_COLUMNS, type Store, type StoredRow } from "./store.ts";
 
 /** Why the worker is paused. */
 export type PausedReason = "paused_manual" | "paused_unauthorised" | "paused_forbidden";
@@ -115,18 +115,68 @@ export interface OutboxEntry {
   row: StoredRow | null;
 }
 
-/** The oldest `limit` outbox entries, oldest first. */
-export function readOutbox(store: Store, limit: number): OutboxEntry[] {
+/**
+ * The oldest `limit` outbox entries, oldest first. `columns` limits what is read from `requests`
+ * (the privacy allow-list plus what the worker decides on); all columns when omitted.
+ */
+export function readOutbox(store: Store, limit: number, columns?: readonly string[]): OutboxEntry[] {
+  const cols = columns
+    ? columns.filter((c) => ROW_COLUMNS.includes(c as keyof StoredRow)).map((c) => `r.${c}`).join(", ")
+    : "r.*";
   const raws = store.db.prepare(
-    `SELECT o.seq AS _seq, o.request_id AS _rid, r.*
+    `SELECT o.seq AS _seq, o.request_id AS _rid, r.request_id AS _found, ${cols}
        FROM outbox o LEFT JOIN requests r ON r.request_id = o.request_id
       ORDER BY o.seq LIMIT ?`,
   ).all(limit) as Record<string, unknown>[];
   return raws.map((r) => ({
     seq: Number(r._seq),
     request_id: String(r._rid),
-    row: r.request_id == null ? null : fromDb(r),
+    row: r._found == null ? null : columns ? partialRow(r, columns) : fromDb(r),
   }));
+}
+
+const BOOLS = new Set(["stream", "batch", "billable", "priced"]);
+
+/** A row with only some columns read; the others are left undefined (never sent). */
+function partialRow(raw: Record<string, unknown>, columns: readonly string[]): StoredRow {
+  const row: Record<string, unknown> = {};
+  for (const c of columns) {
+    const v = raw[c];
+    row[c] = BOOLS.has(c) ? v === 1 || v === 1n || v === true : typeof v === "bigint" ? Number(v) : v ?? null;
+  }
+  return row as unknown as StoredRow;
+}
+
+/** Removes a whole read batch (seq range) from the outbox: every entry of it was settled. */
+export function settleOutboxRange(
+  store: Store,
+  firstSeq: number,
+  lastSeq: number,
+  marked: { request_id: string; status: string; detail: string | null }[] = [],
+  at: string = now(),
+  statePatch?: CloudStatePatch,
+): void {
+  const mark = store.db.prepare(
+    "INSERT OR REPLACE INTO cloud_row_marks (request_id, status, detail, marked_at) VALUES (?, ?, ?, ?)",
+  );
+  store.db.exec("BEGIN IMMEDIATE");
+  try {
+    store.db.prepare("DELETE FROM outbox WHERE seq >= ? AND seq <= ?").run(firstSeq, lastSeq);
+    for (const m of marked) mark.run(m.request_id, m.status, m.detail, at);
+    if (statePatch) patchCloudState(store, statePatch, at);
+    store.db.exec("COMMIT");
+  } catch (e) {
+    store.db.exec("ROLLBACK");
+    throw e;
+  }
+}
+
+/** The highest outbox sequence ever issued (grows whenever capture writes a row). */
+export function outboxHighWater(store: Store): number {
+  const r = store.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as
+    | { seq: number }
+    | undefined;
+  return Number(r?.seq ?? 0);
 }
 
 /** Rows waiting in the outbox. */

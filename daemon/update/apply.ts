@@ -93,12 +93,15 @@ export async function installBinary(req: InstallRequest): Promise<Result<string>
   try {
     file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o755 });
   } catch (e) {
-    return err(`Cannot update ${target}: cannot write in ${dir} (${firstLine(e)})`);
+    const hint = e instanceof Deno.errors.PermissionDenied
+      ? "; rerun as a user who may write there (e.g. with sudo)"
+      : "";
+    return err(`Cannot update ${target}: cannot write in ${dir} (${firstLine(e)})${hint}`);
   }
   const cleanup = async () => await Deno.remove(tmp).catch(() => {});
   let closed = false;
   try {
-    const res = await get(req.url, req.timeoutMs ?? 600_000);
+    const res = await get(req.url, req.timeoutMs ?? 600_000, "application/octet-stream");
     if (!res.ok) {
       file.close();
       closed = true;
@@ -123,9 +126,9 @@ export async function installBinary(req: InstallRequest): Promise<Result<string>
     if (actual !== req.expectedSha256.toLowerCase()) {
       await cleanup();
       return err(
-        `Checksum mismatch for ${req.name}: SHA256SUMS lists ${req.expectedSha256.slice(0, 12)}…, the download is ${
-          actual.slice(0, 12)
-        }…; nothing was replaced`,
+        `Checksum mismatch for ${req.name}: SHA256SUMS lists ${
+          req.expectedSha256.slice(0, 12)
+        }…, the download is ${actual.slice(0, 12)}…; nothing was replaced`,
       );
     }
     await Deno.chmod(tmp, 0o755);

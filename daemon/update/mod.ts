@@ -63,7 +63,9 @@ export async function checkForUpdate(
     return err(`Cannot check for updates: release tag "${release.tag_name}" is not a version`);
   }
   const current = parseSemver(opts.current);
-  if (!current) return err(`Cannot check for updates: this version "${opts.current}" is not semver`);
+  if (!current) {
+    return err(`Cannot check for updates: this version "${opts.current}" is not semver`);
+  }
   const order = compareSemver(latest, current);
   return ok({
     release,
@@ -95,7 +97,7 @@ export async function applyRelease(opts: ApplyOptions): Promise<Result<string>> 
   const assets = selectAssets(opts.release, opts.target);
   if (!assets.ok) return assets;
   const { binary, sums } = assets.value;
-  const sumsRes = await get(sums.browser_download_url, opts.timeoutMs ?? 30_000);
+  const sumsRes = await get(sums.browser_download_url, opts.timeoutMs ?? 30_000, "*/*");
   if (!sumsRes.ok) return err(`Cannot download SHA256SUMS: ${sumsRes.error}`);
   let text: string;
   try {

@@ -119,20 +119,41 @@ export function firstLine(e: unknown): string {
   return text.split("\n")[0].trim();
 }
 
-/** GETs a URL with the updater's headers; a failure is a one-line error naming the cause. */
-export async function get(url: string, timeoutMs: number): Promise<Result<Response>> {
+/**
+ * GETs a URL with the updater's headers; a failure is a one-line error naming the cause (with
+ * the `message` of a JSON error body, e.g. GitHub's rate-limit notice).
+ */
+export async function get(
+  url: string,
+  timeoutMs: number,
+  accept = "application/vnd.github+json",
+): Promise<Result<Response>> {
   try {
     const res = await fetch(url, {
-      headers: { accept: "application/vnd.github+json", "user-agent": `halton-meter/${VERSION}` },
+      headers: { accept, "user-agent": `halton-meter/${VERSION}` },
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!res.ok) {
-      await res.body?.cancel();
-      return err(`${url} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`);
+      const detail = errorDetail(await res.text().catch(() => ""));
+      const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
+      const extra = detail && detail !== res.statusText ? ` (${detail})` : "";
+      return err(`${url} answered ${status}${extra}`);
     }
     return ok(res);
   } catch (e) {
     return err(`cannot reach ${url}: ${firstLine(e)}`);
+  }
+}
+
+/** The `message` of a JSON error body, on one line and at most 160 characters; "" otherwise. */
+export function errorDetail(body: string): string {
+  try {
+    const msg = (JSON.parse(body) as { message?: unknown }).message;
+    if (typeof msg !== "string") return "";
+    const line = msg.replace(/\s+/g, " ").trim();
+    return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+  } catch {
+    return "";
   }
 }
 
