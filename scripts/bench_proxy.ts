@@ -3,7 +3,8 @@
  * (HTTPS_PROXY-style CONNECT + our CA) and through base-URL mode, at concurrency 1 and 16; plus SSE
  * time to first event and per-event lateness, and the proxy's RSS idle and under load (the proxy
  * runs in a child process; RSS from /proc/<pid>/status). Prints ratios against the direct baseline
- * measured in the same run. `mitmdump` (reverse mode) is a reference row when installed.
+ * measured in the same run. `mitmdump` (regular proxy mode, intercepting) is a reference row
+ * when installed.
  *
  * Other benches can reuse `startBenchUpstream` and `spawnProxyChild({ hooksModule })` to run the
  * proxy with their own hooks (a module exporting `createHooks(): FlowHooks | Promise<FlowHooks>`).
@@ -367,7 +368,7 @@ export async function sse(
 
 async function startMitmdump(
   upstreamPort: number,
-): Promise<{ port: number; close(): Promise<void> } | null> {
+): Promise<{ port: number; caPem: string; close(): Promise<void> } | null> {
   const which = await new Deno.Command("sh", {
     args: ["-c", "command -v mitmdump"],
     stdout: "piped",
@@ -378,10 +379,9 @@ async function startMitmdump(
   const port = (probe.addr as Deno.NetAddr).port;
   probe.close();
   const conf = await Deno.makeTempDir({ prefix: "hm-mitm-" });
+  // Regular (forward proxy) mode: a real MITM like ours, trusting the upstream's test cert.
   const child = new Deno.Command("mitmdump", {
     args: [
-      "--mode",
-      `reverse:https://127.0.0.1:${upstreamPort}`,
       "--ssl-insecure",
       "--listen-host",
       "127.0.0.1",
@@ -394,24 +394,25 @@ async function startMitmdump(
     stdout: "null",
     stderr: "null",
   }).spawn();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* exited */ }
+    await child.status;
+    await Deno.remove(conf, { recursive: true }).catch(() => {});
+  };
+  void upstreamPort;
   for (let i = 0; i < 100; i++) {
     try {
       const c = await Deno.connect({ hostname: "127.0.0.1", port });
       c.close();
-      return {
-        port,
-        async close() {
-          child.kill("SIGTERM");
-          await child.status;
-          await Deno.remove(conf, { recursive: true }).catch(() => {});
-        },
-      };
+      const caPem = await Deno.readTextFile(`${conf}/mitmproxy-ca-cert.pem`);
+      return { port, caPem, close: stop };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  child.kill("SIGKILL");
-  await child.status;
+  await stop();
   return null;
 }
 
@@ -441,12 +442,11 @@ async function main(): Promise<void> {
     caCerts: [child.caPem, upstream.caPem],
   });
   const base = Deno.createHttpClient({});
-  const mitmdumpClient = Deno.createHttpClient({});
   let captured = 0; // requests the child's hooks must see (MITM and base-URL, not tunnel)
   const post =
     (client: Deno.HttpClient, url: string) => async (headers: Record<string, string> = {}) => {
       if (
-        client !== direct && client !== mitmdumpClient &&
+        client !== direct &&
         !url.includes("//127.0.0.1:" + upstream.port)
       ) {
         captured++;
@@ -471,10 +471,16 @@ async function main(): Promise<void> {
     ["tunnel", post(mitm, `https://127.0.0.1:${upstream.port}/v1/chat/completions`)],
   ];
   const mitmdump = await startMitmdump(upstream.port);
+  const mitmdumpClient = mitmdump
+    ? Deno.createHttpClient({
+      proxy: { url: `http://127.0.0.1:${mitmdump.port}` },
+      caCerts: [mitmdump.caPem],
+    })
+    : Deno.createHttpClient({});
   if (mitmdump) {
     modes.push([
       "mitmdump",
-      post(mitmdumpClient, `http://127.0.0.1:${mitmdump.port}/v1/chat/completions`),
+      post(mitmdumpClient, `https://127.0.0.1:${upstream.port}/v1/chat/completions`),
     ]);
   }
   const once = (f: () => Promise<Response>) => async () => {

@@ -42,11 +42,16 @@ function startSink(): { url: string; rows(): number; close(): Promise<void> } {
     rows += n;
     return Response.json({ accepted: n, duplicates: 0, rejected: [] });
   });
-  return { url: `http://127.0.0.1:${server.addr.port}`, rows: () => rows, close: () => server.shutdown() };
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    rows: () => rows,
+    close: () => server.shutdown(),
+  };
 }
 
 const fmt = (n: number) => n.toFixed(0).padStart(8);
-const rowsAt = (n: number) => Array.from({ length: n }, () => sampleRow({ timestamp: new Date().toISOString() }));
+const rowsAt = (n: number) =>
+  Array.from({ length: n }, () => sampleRow({ timestamp: new Date().toISOString() }));
 
 const server = await startTestServer({ clock: systemClock, listen: true });
 const tmp = await Deno.makeTempDir({ prefix: "hm-bench-sync-" });
@@ -55,7 +60,11 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [
   () => Deno.remove(tmp, { recursive: true }).catch(() => {}),
 ];
 try {
-  const acct = await server.createAccount({ email: "bench@acme.dev", workspace: "Bench", tier: "team" });
+  const acct = await server.createAccount({
+    email: "bench@acme.dev",
+    workspace: "Bench",
+    tier: "team",
+  });
   const cookie = await server.login("bench@acme.dev");
   const countServer = async () =>
     Number((await server.db.sql`SELECT count(*)::int AS n FROM requests`)[0].n);
@@ -65,12 +74,16 @@ try {
   const rawClient = new CloudClient({ baseUrl: server.baseUrl, token: rawDev.token });
   const policy = compilePolicy(cloudConfig().cloud);
   const rawBatches: Record<string, unknown>[][] = [];
-  const raw = rowsAt(DRAIN_ROWS).map((r) => (toWireRow(r, policy) as { row: Record<string, unknown> }).row);
+  const raw = rowsAt(DRAIN_ROWS).map((r) =>
+    (toWireRow(r, policy) as { row: Record<string, unknown> }).row
+  );
   for (let i = 0; i < raw.length; i += 500) rawBatches.push(raw.slice(i, i + 500));
   let t0 = performance.now();
   for (const b of rawBatches) {
     const r = await rawClient.postBatch(rawDev.machineId, b);
-    if (!r.ok || r.value.accepted !== b.length) throw new Error(`raw ingest failed: ${JSON.stringify(r)}`);
+    if (!r.ok || r.value.accepted !== b.length) {
+      throw new Error(`raw ingest failed: ${JSON.stringify(r)}`);
+    }
   }
   const rawRate = DRAIN_ROWS / ((performance.now() - t0) / 1000);
 
@@ -99,11 +112,17 @@ try {
   await drainAll(worker);
   const drainSecs = (performance.now() - t0) / 1000;
   const drained = (await countServer()) - before;
-  if (drained !== DRAIN_ROWS || outboxCount(dstore) !== 0) throw new Error(`drain lost rows: ${drained}`);
+  if (drained !== DRAIN_ROWS || outboxCount(dstore) !== 0) {
+    throw new Error(`drain lost rows: ${drained}`);
+  }
   const drainRate = DRAIN_ROWS / drainSecs;
   console.log(`sync drain (${DRAIN_ROWS} rows, SQLite → server)`);
   console.log(`  raw ingest (ready-made batches of 500)  ${fmt(rawRate)} rows/s   1.00`);
-  console.log(`  worker drain (read, redact, POST, settle) ${fmt(drainRate)} rows/s   ${(drainRate / rawRate).toFixed(2)}`);
+  console.log(
+    `  worker drain (read, redact, POST, settle) ${fmt(drainRate)} rows/s   ${
+      (drainRate / rawRate).toFixed(2)
+    }`,
+  );
 
   // --- 2. proxy req/s: worker draining a backlog vs idle ---------------------------------------
   const upstream = await startBenchUpstream();
@@ -122,10 +141,21 @@ try {
     s.close();
   }
   const daemon = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PERMISSION_FLAGS, "--config", CONFIG, MAIN, "start", "--foreground"],
+    args: [
+      "run",
+      "--quiet",
+      ...PERMISSION_FLAGS,
+      "--config",
+      CONFIG,
+      MAIN,
+      "start",
+      "--foreground",
+    ],
     env: {
       HALTON_METER_HOME: paths.dir,
-      HALTON_METER_TEST_UPSTREAM: JSON.stringify({ "api.openai.com": `127.0.0.1:${upstream.port}` }),
+      HALTON_METER_TEST_UPSTREAM: JSON.stringify({
+        "api.openai.com": `127.0.0.1:${upstream.port}`,
+      }),
       HALTON_METER_TEST_UPSTREAM_CA: upstream.caPemPath,
     },
     stdin: "null",
@@ -145,7 +175,10 @@ try {
   }
   if (!rt) throw new Error("daemon did not start");
   const url = `http://127.0.0.1:${rt.proxy.port}/openai/v1/chat/completions`;
-  const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+  const body = JSON.stringify({
+    model: "gpt-4o-mini",
+    messages: [{ role: "user", content: "hi" }],
+  });
   const once = async () => {
     const r = await fetch(url, {
       method: "POST",
@@ -200,15 +233,25 @@ try {
   const busyRps = med(busy.map((r) => r.rps));
   const ratio = busyRps / idleRps;
   console.log(
-    `\nproxy req/s (base-URL mode, concurrency 16; median of ${PAIRS} interleaved ${WINDOW_MS / 1000}s windows each)`,
+    `\nproxy req/s (base-URL mode, concurrency 16; median of ${PAIRS} interleaved ${
+      WINDOW_MS / 1000
+    }s windows each)`,
   );
-  console.log(`  worker idle (paused)              ${fmt(idleRps)} req/s   1.00   p99 ${med(idle.map((r) => r.p99)).toFixed(1)} ms`);
+  console.log(
+    `  worker idle (paused)              ${fmt(idleRps)} req/s   1.00   p99 ${
+      med(idle.map((r) => r.p99)).toFixed(1)
+    } ms`,
+  );
   console.log(
     `  worker draining ${BACKLOG} backlog   ${fmt(busyRps)} req/s   ${ratio.toFixed(2)}   p99 ${
       med(busy.map((r) => r.p99)).toFixed(1)
     } ms   (drained ${fmt(drainedRows / (PAIRS * WINDOW_MS / 1000))} rows/s meanwhile)`,
   );
-  console.log(`\ntarget: draining within 10% of idle → ${ratio >= 0.9 ? "MET" : "NOT MET"} (${ratio.toFixed(2)})`);
+  console.log(
+    `\ntarget: draining within 10% of idle → ${ratio >= 0.9 ? "MET" : "NOT MET"} (${
+      ratio.toFixed(2)
+    })`,
+  );
 } finally {
   for (const c of cleanups) await c();
 }

@@ -20,6 +20,7 @@ export const TARGETS = [
 /** Files the binary reads at run time (relative to the repo root); absent ones are skipped. */
 export const INCLUDES = [
   "daemon/store/migrations",
+  "daemon/cloud/worker_thread.ts",
   "daemon/dashboard/assets",
 ];
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseConfig } from "../config.ts";
 import { createLogger, nullLogger } from "../log.ts";
 import { createAttributor, explain, systemInspector } from "./mod.ts";
+import type { ProcessInspector, SocketLookup } from "./process.ts";
 import { spawnClient, testRequest } from "./testing.ts";
 
 const config = (() => {
@@ -236,6 +237,109 @@ Deno.test("explain shows every resolver for a directory", async () => {
     assert.equal(a.project_id, "xp");
     assert.equal(a.trail.find((r) => r.resolver === "git")!.project, "x");
     assert.equal(a.trail.find((r) => r.resolver === "default")!.project, "unattributed");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "a client found at request time is attributed even after it exits",
+  ignore: !linux,
+  async fn() {
+    const root = await tempTree({ "p/.halton-meter.toml": 'project = "short-lived"\n' });
+    const client = await spawnClient({ cwd: join(root, "p"), env: { HALTON_METER_PROJECT: "" } });
+    let closed = false;
+    try {
+      const attributor = createAttributor({ config, logger: nullLogger });
+      // Started like the capture does, then the client exits before the result is awaited.
+      const pending = attributor.resolve(
+        testRequest({ client: { address: "127.0.0.1", port: client.port } }),
+      );
+      await client.close();
+      closed = true;
+      const a = await pending;
+      assert.equal(a.project_id, "short-lived");
+      assert.equal(a.attribution_method, "rcfile");
+      assert.equal(a.client_pid, client.pid);
+      assert.equal(a.source_workdir, join(root, "p"));
+    } finally {
+      if (!closed) await client.close();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+/** An inspector over fake connections: `conn[port]` is the live socket inode on that port. */
+function fakeInspector(
+  conn: Map<number, number | null>,
+  owners: Map<number, number>,
+  cwds: Map<number, string>,
+  calls: string[],
+): ProcessInspector {
+  const sockets: SocketLookup = {
+    inodeNow: (port) => {
+      calls.push(`inodeNow ${port}`);
+      return conn.get(port) ?? null;
+    },
+    inode: (port) => Promise.resolve(conn.get(port) ?? null),
+    quickOwner: (inode) => {
+      calls.push(`quickOwner ${inode}`);
+      return owners.get(inode) ?? null;
+    },
+    owner: (inode) => Promise.resolve(owners.get(inode) ?? null),
+    pin: (pid) => {
+      calls.push(`pin ${pid}`);
+      return `${pid}@1`;
+    },
+  };
+  return {
+    sockets,
+    pidForLocalPort: () => Promise.reject(new Error("connection lookups only")),
+    cwd: (pid) => Promise.resolve(cwds.get(pid) ?? null),
+    env: () => Promise.resolve(null),
+    chain: () => Promise.resolve([]),
+  };
+}
+
+Deno.test("process lookup is keyed by connection, starts at request time, caches no misses", async (t) => {
+  const root = await tempTree({
+    "a/.halton-meter.toml": 'project = "alpha"\n',
+    "b/.halton-meter.toml": 'project = "beta"\n',
+  });
+  const conn = new Map<number, number | null>();
+  const owners = new Map([[11, 100], [12, 200], [13, 100]]);
+  const cwds = new Map([[100, join(root, "a")], [200, join(root, "b")]]);
+  const calls: string[] = [];
+  const attributor = createAttributor({
+    config,
+    logger: nullLogger,
+    inspector: fakeInspector(conn, owners, cwds, calls),
+    now: () => 5_000_000,
+  });
+  const req = (port: number) => testRequest({ client: { address: "127.0.0.1", port } });
+  try {
+    await t.step("the lookup runs synchronously inside resolve", async () => {
+      conn.set(7000, 11);
+      const pending = attributor.resolve(req(7000));
+      assert.deepEqual(calls, ["inodeNow 7000", "quickOwner 11", "pin 100"]);
+      assert.equal((await pending).project_id, "alpha");
+    });
+    await t.step("the same connection reuses its owner", async () => {
+      calls.length = 0;
+      assert.equal((await attributor.resolve(req(7000))).project_id, "alpha");
+      assert.deepEqual(calls, ["inodeNow 7000"]);
+    });
+    await t.step("a new connection on a reused port is looked up again", async () => {
+      conn.set(7000, 12);
+      const a = await attributor.resolve(req(7000));
+      assert.equal(`${a.project_id}:${a.attribution_method}:${a.client_pid}`, "beta:rcfile:200");
+    });
+    await t.step("a port nobody owns is not remembered", async () => {
+      conn.set(7001, null);
+      assert.equal((await attributor.resolve(req(7001))).attribution_method, "default");
+      conn.set(7001, 13);
+      assert.equal((await attributor.resolve(req(7001))).project_id, "alpha");
+    });
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -1,4 +1,7 @@
-/** @module Pure parts of attribution: argv labels, git remotes, rcfiles, /proc/net/tcp parsing. */
+/**
+ * @module Small parts of attribution: argv labels, git remotes, rcfiles, /proc/net/tcp parsing,
+ * netlink socket lookups.
+ */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { originFromConfig, slugFromRemote } from "./git.ts";
@@ -6,6 +9,7 @@ import { ideLabelFromArgv } from "./ide.ts";
 import { pidFromLsof } from "./process_darwin.ts";
 import { parseProcNetTcp } from "./process_linux.ts";
 import { findRcFile, parseRcFile, writeRcFile } from "./rcfile.ts";
+import { openSockDiag, parseAddress } from "./sock_diag.ts";
 
 Deno.test("IDE and agent argv labels", async (t) => {
   const cases: [string, string[], string | null][] = [
@@ -129,4 +133,84 @@ Deno.test("socket tables", async (t) => {
     assert.equal(pidFromLsof(text, 54000), 200);
     assert.equal(pidFromLsof(text, 1), null);
   });
+});
+
+Deno.test("address literals for netlink", async (t) => {
+  const cases: [string, number | null, number[]][] = [
+    ["127.0.0.1", 2, [127, 0, 0, 1]],
+    ["::ffff:127.0.0.1", 2, [127, 0, 0, 1]],
+    ["::1", 10, [...Array(15).fill(0), 1]],
+    ["[fe80::1:2]", 10, [0xfe, 0x80, ...Array(10).fill(0), 0, 1, 0, 2]],
+    ["localhost", null, []],
+    ["1::2::3", null, []],
+    ["256.0.0.1", null, []],
+  ];
+  for (const [text, family, head] of cases) {
+    await t.step(text, () => {
+      const r = parseAddress(text);
+      if (family === null) return assert.equal(r, null);
+      assert.equal(r![0], family);
+      assert.deepEqual([...r![1].subarray(0, head.length)], head);
+    });
+  }
+});
+
+Deno.test({
+  name: "netlink finds a connection's socket inode by its exact 4-tuple",
+  ignore: Deno.build.os !== "linux",
+  async fn(t) {
+    const diag = openSockDiag();
+    assert.ok(diag, "netlink sock_diag opens on Linux");
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const lp = (listener.addr as Deno.NetAddr).port;
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: lp });
+    const server = await listener.accept();
+    const cp = (client.localAddr as Deno.NetAddr).port;
+    const links = () =>
+      [...Deno.readDirSync("/proc/self/fd")].map((f) => {
+        try {
+          return Deno.readLinkSync(`/proc/self/fd/${f.name}`);
+        } catch {
+          return "";
+        }
+      });
+    try {
+      await t.step("the client end", () => {
+        const ino = diag.inode({ address: "127.0.0.1", port: cp }, {
+          address: "127.0.0.1",
+          port: lp,
+        });
+        assert.ok(ino !== null && links().includes(`socket:[${ino}]`));
+      });
+      await t.step("the same port towards another peer is not it", () => {
+        const ino = diag.inode({ address: "127.0.0.1", port: cp }, {
+          address: "127.0.0.1",
+          port: lp === 65535 ? 1 : lp + 1,
+        });
+        assert.equal(ino, null);
+      });
+      await t.step("listeners include ours", () => {
+        const l = diag.listeners().find((x) => x.port === lp);
+        assert.ok(l && l.address === "127.0.0.1" && links().includes(`socket:[${l.inode}]`));
+      });
+      await t.step("a closed connection is gone", () => {
+        client.close();
+        server.close();
+        const ino = diag.inode({ address: "127.0.0.1", port: cp }, {
+          address: "127.0.0.1",
+          port: lp,
+        });
+        assert.equal(ino, null);
+      });
+    } finally {
+      try {
+        client.close();
+      } catch { /* closed */ }
+      try {
+        server.close();
+      } catch { /* closed */ }
+      listener.close();
+      diag.close();
+    }
+  },
 });

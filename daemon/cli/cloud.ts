@@ -16,11 +16,21 @@ import { type HomePaths, homePaths } from "../home.ts";
 import { nullLogger } from "../log.ts";
 import { connectDaemon, type DaemonClient, requireDaemon } from "../local_api/client.ts";
 import { Store } from "../store/store.ts";
-import { type CloudStateRow, clearCloudState, getCloudState, patchCloudState } from "../store/cloud.ts";
+import {
+  clearCloudState,
+  type CloudStateRow,
+  getCloudState,
+  patchCloudState,
+} from "../store/cloud.ts";
 import { VERSION } from "../version.ts";
 import { CloudPairing, CloudStatus } from "../../shared/schemas/cloud_status.ts";
 import { type ApiFailure, CloudClient, describeFailure } from "../cloud/client.ts";
-import { fernetDecrypt, readCloudKey, readCredentials, removeCloudFiles } from "../cloud/credentials.ts";
+import {
+  fernetDecrypt,
+  readCloudKey,
+  readCredentials,
+  removeCloudFiles,
+} from "../cloud/credentials.ts";
 import { editConfigFile, type TomlEdit } from "../cloud/config_edit.ts";
 import { checkFieldOverride, compilePolicy, PRESETS } from "../cloud/privacy.ts";
 import { computeStatus } from "../cloud/status.ts";
@@ -53,7 +63,10 @@ async function withStore<T>(paths: HomePaths, f: (s: Store) => Promise<T> | T): 
 }
 
 const notPaired = () =>
-  new CliError("not paired with a cloud workspace; run `halton-meter cloud connect`", EXIT.notPaired);
+  new CliError(
+    "not paired with a cloud workspace; run `halton-meter cloud connect`",
+    EXIT.notPaired,
+  );
 
 function paired(store: Store): CloudStateRow {
   const st = getCloudState(store);
@@ -82,14 +95,18 @@ async function storedClient(paths: HomePaths, st: CloudStateRow): Promise<CloudC
 function apiError(what: string, f: ApiFailure): CliError {
   if (f.kind === "http" && f.status === 401) {
     return new CliError(
-      `${what}: the token was rejected (401 ${f.code ?? ""}): it was revoked or is invalid; run \`halton-meter cloud disconnect\`, then \`halton-meter cloud connect\` to pair again (or \`halton-meter cloud resume\` once it is valid)`
+      `${what}: the token was rejected (401 ${
+        f.code ?? ""
+      }): it was revoked or is invalid; run \`halton-meter cloud disconnect\`, then \`halton-meter cloud connect\` to pair again (or \`halton-meter cloud resume\` once it is valid)`
         .replace(" )", ")"),
       EXIT.tokenRejected,
     );
   }
   if (f.kind === "http" && f.status === 403) {
     return new CliError(
-      `${what}: this device was suspended or removed from the workspace (403 ${f.code ?? ""}); a workspace owner or admin must reactivate or re-invite it, then run \`halton-meter cloud resume\``
+      `${what}: this device was suspended or removed from the workspace (403 ${
+        f.code ?? ""
+      }); a workspace owner or admin must reactivate or re-invite it, then run \`halton-meter cloud resume\``
         .replace(" )", ")"),
       EXIT.deviceRemoved,
     );
@@ -100,10 +117,16 @@ function apiError(what: string, f: ApiFailure): CliError {
 async function wakeDaemon(paths: HomePaths): Promise<void> {
   const d = await connectDaemon(paths);
   if (!d) return;
-  await d.fetch("/v1/cloud/wake", { method: "POST", json: {} }).then((r) => r.body?.cancel()).catch(() => {});
+  await d.fetch("/v1/cloud/wake", { method: "POST", json: {} }).then((r) => r.body?.cancel()).catch(
+    () => {},
+  );
 }
 
-async function daemonJson(d: DaemonClient, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
+async function daemonJson(
+  d: DaemonClient,
+  path: string,
+  json?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const res = await d.fetch(path, json === undefined ? {} : { method: "POST", json });
   const text = await res.text();
   let body: unknown = null;
@@ -154,7 +177,9 @@ export async function readStatus(paths: HomePaths): Promise<CloudStatus> {
 export function formatCloudStatus(s: CloudStatus): string[] {
   const lines = [`state              ${s.state}${s.paused_reason ? ` (${s.paused_reason})` : ""}`];
   if (s.workspace) {
-    lines.push(`workspace          ${s.workspace.name ?? ""} (${s.workspace.slug ?? s.workspace.id})`);
+    lines.push(
+      `workspace          ${s.workspace.name ?? ""} (${s.workspace.slug ?? s.workspace.id})`,
+    );
     lines.push(`base url           ${s.base_url}`);
   }
   lines.push(
@@ -165,9 +190,13 @@ export function formatCloudStatus(s: CloudStatus): string[] {
     `privacy preset     ${s.privacy_preset}${s.bodies_enabled ? " (bodies on)" : ""}`,
   );
   if (!s.daemon_running) lines.push("daemon             not running (state read from disk)");
-  if (s.paused_reason === "paused_manual") lines.push("hint               run `halton-meter cloud resume` to sync again");
+  if (s.paused_reason === "paused_manual") {
+    lines.push("hint               run `halton-meter cloud resume` to sync again");
+  }
   if (s.paused_reason === "paused_unauthorised" || s.paused_reason === "paused_forbidden") {
-    lines.push("hint               run `halton-meter cloud resume` once the device is allowed again");
+    lines.push(
+      "hint               run `halton-meter cloud resume` once the device is allowed again",
+    );
   }
   return lines;
 }
@@ -192,8 +221,12 @@ function reportSync(batches: BatchOutcome[]): void {
     if (line) (console.log(line), sent++);
   }
   const last = batches[batches.length - 1];
-  if (last?.kind === "failed" && last.failure) throw apiError("POST /v1/requests/batch failed", last.failure);
-  if (last?.kind === "paused") throw new CliError("sync is paused; run `halton-meter cloud status` to see why");
+  if (last?.kind === "failed" && last.failure) {
+    throw apiError("POST /v1/requests/batch failed", last.failure);
+  }
+  if (last?.kind === "paused") {
+    throw new CliError("sync is paused; run `halton-meter cloud status` to see why");
+  }
   if (sent === 0) console.log("POST /v1/requests/batch: nothing to send (0 unsynced rows)");
 }
 
@@ -206,7 +239,8 @@ function openBrowser(url: string): void {
     ? ["cmd", "/c", "start", "", url]
     : ["xdg-open", url];
   try {
-    const p = new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "null", stderr: "null" }).spawn();
+    const p = new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "null", stderr: "null" })
+      .spawn();
     p.status.catch(() => {});
   } catch { /* no browser: the URL is printed */ }
 }
@@ -222,8 +256,12 @@ async function connect(opts: {
   const d = await requireDaemon(paths);
   const poll = Number(opts.pollIntervalSeconds);
   const timeout = Number(opts.timeoutSeconds);
-  if (!(poll > 0 && poll <= 60)) throw new CliError("--poll-interval-seconds must be between 0 and 60");
-  if (!(timeout > 0 && timeout <= 3600)) throw new CliError("--timeout-seconds must be between 0 and 3600");
+  if (!(poll > 0 && poll <= 60)) {
+    throw new CliError("--poll-interval-seconds must be between 0 and 60");
+  }
+  if (!(timeout > 0 && timeout <= 3600)) {
+    throw new CliError("--timeout-seconds must be between 0 and 3600");
+  }
   if (opts.baseUrl !== undefined) {
     try {
       const u = new URL(opts.baseUrl);
@@ -231,7 +269,11 @@ async function connect(opts: {
     } catch {
       throw new CliError(`--base-url must be an http(s) URL, got "${opts.baseUrl}"`);
     }
-    const r = await editConfigFile(paths.config, [{ table: ["cloud"], key: "base_url", value: opts.baseUrl.replace(/\/+$/, "") }]);
+    const r = await editConfigFile(paths.config, [{
+      table: ["cloud"],
+      key: "base_url",
+      value: opts.baseUrl.replace(/\/+$/, ""),
+    }]);
     if (!r.ok) throw new CliError(r.error);
   }
   const base_url = resolveBaseUrl(opts.baseUrl, cfg.cloud);
@@ -241,7 +283,9 @@ async function connect(opts: {
     timeout_seconds: timeout,
   });
   if (started.status !== 201) {
-    throw new CliError(errorMessage(started.body, `the daemon answered ${started.status} to POST /v1/cloud/connect`));
+    throw new CliError(
+      errorMessage(started.body, `the daemon answered ${started.status} to POST /v1/cloud/connect`),
+    );
   }
   const p = CloudPairing.parse(started.body);
   console.log(`Pairing with ${base_url}`);
@@ -263,9 +307,15 @@ async function connect(opts: {
       if (interrupted || Date.now() > deadline) {
         await daemonJson(d, "/v1/cloud/connect/cancel", {}).catch(() => null);
         if (tty) Deno.stdout.writeSync(enc.encode("\r\x1b[K"));
-        throw new CliError(interrupted ? "pairing cancelled" : "pairing timed out; run `halton-meter cloud connect` again");
+        throw new CliError(
+          interrupted
+            ? "pairing cancelled"
+            : "pairing timed out; run `halton-meter cloud connect` again",
+        );
       }
-      if (tty) Deno.stdout.writeSync(enc.encode(`\r${SPIN[frame++ % SPIN.length]} waiting for approval…`));
+      if (tty) {
+        Deno.stdout.writeSync(enc.encode(`\r${SPIN[frame++ % SPIN.length]} waiting for approval…`));
+      }
       await new Promise((r) => setTimeout(r, Math.min(poll * 1000, 500)));
       const s = await daemonJson(d, "/v1/cloud/state").catch(() => null);
       const st = s ? CloudStatus.safeParse(s.body) : null;
@@ -279,13 +329,21 @@ async function connect(opts: {
       if (pr.status === "approved") {
         const ws = st!.success ? st!.data.workspace : null;
         console.log(
-          `Connected to workspace "${pr.workspace_name ?? ws?.name}"${ws?.slug ? ` (${ws.slug})` : ""}; sync starts within 15 s.`,
+          `Connected to workspace "${pr.workspace_name ?? ws?.name}"${
+            ws?.slug ? ` (${ws.slug})` : ""
+          }; sync starts within 15 s.`,
         );
         return;
       }
       if (pr.status === "denied") throw new CliError("pairing was denied in the workspace");
-      if (pr.status === "expired") throw new CliError("the code expired before it was approved; run `halton-meter cloud connect` again");
-      if (pr.status === "cancelled") throw new CliError("pairing was cancelled (another `cloud connect` replaced it)");
+      if (pr.status === "expired") {
+        throw new CliError(
+          "the code expired before it was approved; run `halton-meter cloud connect` again",
+        );
+      }
+      if (pr.status === "cancelled") {
+        throw new CliError("pairing was cancelled (another `cloud connect` replaced it)");
+      }
       throw new CliError(`pairing failed: ${pr.error ?? "unknown error"}`);
     }
   } finally {
@@ -307,13 +365,18 @@ async function disconnect(): Promise<void> {
       : new CloudClient({ baseUrl: creds!.base_url, token: creds!.token });
     const r = await client.disconnect();
     if (r.ok) revoked = "the token was revoked on the server";
-    else if (r.error.kind === "http" && r.error.status === 401) revoked = "the token was already invalid on the server";
-    else revoked = `the token could not be revoked (${describeFailure(r.error)})`;
+    else if (r.error.kind === "http" && r.error.status === 401) {
+      revoked = "the token was already invalid on the server";
+    } else revoked = `the token could not be revoked (${describeFailure(r.error)})`;
   } catch (e) {
     revoked = `the token could not be revoked (${(e as Error).message})`;
   }
   await removeCloudFiles(paths);
-  const r = await editConfigFile(paths.config, [{ table: ["cloud"], key: "enabled", value: false }]);
+  const r = await editConfigFile(paths.config, [{
+    table: ["cloud"],
+    key: "enabled",
+    value: false,
+  }]);
   if (dbExists(paths)) await withStore(paths, (s) => clearCloudState(s));
   await wakeDaemon(paths);
   console.log(`Disconnected: ${revoked}; local credentials removed.`);
@@ -324,9 +387,14 @@ async function sync(): Promise<void> {
   const paths = homePaths();
   const cfg = config(paths);
   const st = await withStore(paths, paired);
-  if (st.paused_reason === "paused_manual") throw new CliError("sync is paused; run `halton-meter cloud resume` first");
+  if (st.paused_reason === "paused_manual") {
+    throw new CliError("sync is paused; run `halton-meter cloud resume` first");
+  }
   if (st.paused_reason === "paused_unauthorised") {
-    throw new CliError("sync is paused: the token was rejected (401); run `halton-meter cloud resume`", EXIT.tokenRejected);
+    throw new CliError(
+      "sync is paused: the token was rejected (401); run `halton-meter cloud resume`",
+      EXIT.tokenRejected,
+    );
   }
   if (st.paused_reason === "paused_forbidden") {
     throw new CliError(
@@ -337,7 +405,11 @@ async function sync(): Promise<void> {
   const d = await connectDaemon(paths);
   if (d) {
     const r = await daemonJson(d, "/v1/cloud/sync", {});
-    if (r.status !== 200) throw new CliError(errorMessage(r.body, `the daemon answered ${r.status} to POST /v1/cloud/sync`));
+    if (r.status !== 200) {
+      throw new CliError(
+        errorMessage(r.body, `the daemon answered ${r.status} to POST /v1/cloud/sync`),
+      );
+    }
     return reportSync((r.body as { batches: BatchOutcome[] }).batches);
   }
   const client = await storedClient(paths, st);
@@ -371,8 +443,15 @@ async function resume(): Promise<void> {
     const client = await storedClient(paths, st);
     const r = await client.whoami();
     if (!r.ok) throw apiError("GET /v1/daemon/whoami failed; still paused", r.error);
-    patchCloudState(store, { paused_reason: null, consecutive_failures: 0, last_error: null, last_error_at: null });
-    console.log(`Resumed: the token is accepted by workspace "${r.value.workspace.name}" (device ${r.value.device_status}).`);
+    patchCloudState(store, {
+      paused_reason: null,
+      consecutive_failures: 0,
+      last_error: null,
+      last_error_at: null,
+    });
+    console.log(
+      `Resumed: the token is accepted by workspace "${r.value.workspace.name}" (device ${r.value.device_status}).`,
+    );
   });
   await wakeDaemon(paths);
 }
@@ -386,7 +465,9 @@ async function pause(): Promise<void> {
       return;
     }
     patchCloudState(store, { paused_reason: "paused_manual" });
-    console.log("Paused: rows are still captured and wait locally; `halton-meter cloud resume` sends them.");
+    console.log(
+      "Paused: rows are still captured and wait locally; `halton-meter cloud resume` sends them.",
+    );
   });
   await wakeDaemon(paths);
 }
@@ -421,7 +502,9 @@ export function privacyEdits(target: string, value: string, project?: string): T
       : [{ table: ["cloud"], key: "upload", value: on }];
   }
   if (target === "bodies.enabled") {
-    if (project) throw new CliError("bodies.enabled is the global switch; use bodies.upload with --project");
+    if (project) {
+      throw new CliError("bodies.enabled is the global switch; use bodies.upload with --project");
+    }
     return [{ table: ["cloud", "bodies"], key: "enabled", value: parseBool(target, value) }];
   }
   if (target === "bodies.upload") {
@@ -443,13 +526,20 @@ export function formatPrivacy(cloud: Config["cloud"]): string[] {
     `fields sent       ${p.fields.join(", ")}`,
   ];
   const overrides = Object.entries(cloud.privacy.fields);
-  if (overrides.length) lines.push(`field overrides   ${overrides.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+  if (overrides.length) {
+    lines.push(`field overrides   ${overrides.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+  }
   lines.push(`upload            ${p.uploadAll}`);
   lines.push(
-    `bodies            ${cloud.bodies.enabled ? "enabled" : "disabled"} (every ${cloud.bodies.sync_interval_seconds}s, at most ${cloud.bodies.max_body_bytes_per_upload} bytes each)`,
+    `bodies            ${
+      cloud.bodies.enabled ? "enabled" : "disabled"
+    } (every ${cloud.bodies.sync_interval_seconds}s, at most ${cloud.bodies.max_body_bytes_per_upload} bytes each)`,
   );
   for (const [slug, v] of Object.entries(cloud.projects)) {
-    const parts = [v.upload !== undefined ? `upload=${v.upload}` : "", v.bodies_upload !== undefined ? `bodies.upload=${v.bodies_upload}` : ""];
+    const parts = [
+      v.upload !== undefined ? `upload=${v.upload}` : "",
+      v.bodies_upload !== undefined ? `bodies.upload=${v.bodies_upload}` : "",
+    ];
     lines.push(`project ${slug}  ${parts.filter(Boolean).join(" ")}`);
   }
   return lines;
@@ -457,7 +547,9 @@ export function formatPrivacy(cloud: Config["cloud"]): string[] {
 
 /** Registers `cloud …` and the top-level `sync`. */
 export function register(program: Command): void {
-  const cloud = program.command("cloud").description("pair with a cloud workspace and sync a privacy-redacted copy of your rows");
+  const cloud = program.command("cloud").description(
+    "pair with a cloud workspace and sync a privacy-redacted copy of your rows",
+  );
 
   cloud.command("connect")
     .description("pair this machine with a workspace (needs the daemon running)")
@@ -467,7 +559,8 @@ export function register(program: Command): void {
     .option("--no-browser", "do not open the approve URL in a browser")
     .action(connect);
 
-  cloud.command("disconnect").description("revoke the token, remove credentials, stop syncing").action(disconnect);
+  cloud.command("disconnect").description("revoke the token, remove credentials, stop syncing")
+    .action(disconnect);
 
   cloud.command("status")
     .description("ACTIVE, DEGRADED, PAUSED or NOT-CONFIGURED, with backlog and last error")
@@ -486,14 +579,23 @@ export function register(program: Command): void {
       if (!dbExists(paths)) throw notPaired();
       const st = await withStore(paths, paired);
       const out = {
-        workspace: { id: st.workspace_id, slug: st.workspace_slug, name: st.workspace_name, tier: st.workspace_tier },
+        workspace: {
+          id: st.workspace_id,
+          slug: st.workspace_slug,
+          name: st.workspace_name,
+          tier: st.workspace_tier,
+        },
         machine_id: st.machine_id,
         hostname: st.hostname,
         base_url: st.base_url,
       };
       if (opts.json) console.log(JSON.stringify(out, null, 2));
       else {
-        console.log(`workspace  ${st.workspace_name ?? ""} (${st.workspace_slug ?? st.workspace_id}, ${st.workspace_tier ?? "?"})`);
+        console.log(
+          `workspace  ${st.workspace_name ?? ""} (${st.workspace_slug ?? st.workspace_id}, ${
+            st.workspace_tier ?? "?"
+          })`,
+        );
         console.log(`machine    ${st.machine_id}`);
         console.log(`hostname   ${st.hostname}`);
         console.log(`base url   ${st.base_url}`);
@@ -508,7 +610,9 @@ export function register(program: Command): void {
     .option("--days <n>", "days back to reconcile", "1")
     .action(async (opts: { days: string }) => {
       const days = Number(opts.days);
-      if (!(Number.isInteger(days) && days >= 1 && days <= 366)) throw new CliError("--days must be a whole number from 1 to 366");
+      if (!(Number.isInteger(days) && days >= 1 && days <= 366)) {
+        throw new CliError("--days must be a whole number from 1 to 366");
+      }
       const paths = homePaths();
       const cfg = config(paths);
       await withStore(paths, async (store) => {
@@ -516,15 +620,21 @@ export function register(program: Command): void {
         const client = await storedClient(paths, st);
         const r = await reconcile(store, cfg, client, days);
         if (!r.ok) {
-          throw typeof r.error === "string" ? new CliError(r.error) : apiError("POST /v1/reconciliation/daemon-totals failed", r.error);
+          throw typeof r.error === "string"
+            ? new CliError(r.error)
+            : apiError("POST /v1/reconciliation/daemon-totals failed", r.error);
         }
         console.log(`Re-priced ${r.value.rows} rows (${r.value.changed} changed).`);
-        console.log(`POST /v1/reconciliation/daemon-totals → 200 OK (${r.value.upserted} day totals)`);
+        console.log(
+          `POST /v1/reconciliation/daemon-totals → 200 OK (${r.value.upserted} day totals)`,
+        );
       });
     });
 
   cloud.command("pause").description("stop syncing (rows keep queueing locally)").action(pause);
-  cloud.command("resume").description("sync again; after a 401/403 first checks the token with the server").action(resume);
+  cloud.command("resume").description(
+    "sync again; after a 401/403 first checks the token with the server",
+  ).action(resume);
 
   const privacy = cloud.command("privacy").description("what leaves this machine");
   privacy.command("show")
@@ -534,11 +644,25 @@ export function register(program: Command): void {
       const cfg = config(homePaths());
       if (opts.json) {
         const p = compilePolicy(cfg.cloud);
-        console.log(JSON.stringify({ preset: p.preset, fields: p.fields, upload: p.uploadAll, projects: cfg.cloud.projects, bodies: cfg.cloud.bodies }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              preset: p.preset,
+              fields: p.fields,
+              upload: p.uploadAll,
+              projects: cfg.cloud.projects,
+              bodies: cfg.cloud.bodies,
+            },
+            null,
+            2,
+          ),
+        );
       } else for (const l of formatPrivacy(cfg.cloud)) console.log(l);
     });
   privacy.command("set <target> <value>")
-    .description("preset minimal|standard|full, field.<name> true|false, upload, bodies.enabled, bodies.upload")
+    .description(
+      "preset minimal|standard|full, field.<name> true|false, upload, bodies.enabled, bodies.upload",
+    )
     .option("--project <slug>", "apply to one project (upload, bodies.upload)")
     .action(async (target: string, value: string, opts: { project?: string }) => {
       const paths = homePaths();

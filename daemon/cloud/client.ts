@@ -4,10 +4,7 @@
  */
 import type { z } from "zod";
 import { err, ok, type Result } from "../../shared/result.ts";
-import {
-  BATCH_SCHEMA_VERSION,
-  BatchResponse,
-} from "../../shared/schemas/batch.ts";
+import { BATCH_SCHEMA_VERSION, BatchResponse } from "../../shared/schemas/batch.ts";
 import {
   PairingCancelResponse,
   PairingPollResponse,
@@ -15,7 +12,7 @@ import {
 } from "../../shared/schemas/pairing.ts";
 import { WhoamiResponse } from "../../shared/schemas/daemon_api.ts";
 import { BodyUploadResponse } from "../../shared/schemas/bodies.ts";
-import { DaemonTotalsResponse, type DaemonTotalsDay } from "../../shared/schemas/reconciliation.ts";
+import { type DaemonTotalsDay, DaemonTotalsResponse } from "../../shared/schemas/reconciliation.ts";
 
 /** The default cloud. `HALTON_METER_CLOUD_URL` overrides it. */
 export const DEFAULT_CLOUD_URL = "https://cloud.halton-meter.dev";
@@ -120,7 +117,9 @@ export class CloudClient {
     } catch { /* not JSON */ }
     if (!okStatuses.includes(res.status)) {
       const e = (json as { error?: unknown } | null)?.error;
-      const code = typeof e === "string" ? e : typeof (e as { code?: unknown })?.code === "string"
+      const code = typeof e === "string"
+        ? e
+        : typeof (e as { code?: unknown })?.code === "string"
         ? (e as { code: string }).code
         : null;
       const message = typeof (e as { message?: unknown })?.message === "string"
@@ -141,7 +140,9 @@ export class CloudClient {
         kind: "http",
         status: res.status,
         code: "bad_answer",
-        message: `unexpected answer to ${method} ${path}: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+        message: `unexpected answer to ${method} ${path}: ${
+          parsed.error.issues[0]?.message ?? "invalid"
+        }`,
         retryAfterMs: null,
       });
     }
@@ -160,12 +161,16 @@ export class CloudClient {
     body: { pairing_id: string; poll_secret: string },
   ): Promise<ApiResult<PairingPollResponse>> {
     const r = await this.#call("POST", "/v1/pairing/poll", body, PairingPollResponse, [200, 410]);
-    if (!r.ok && r.error.kind === "http" && r.error.status === 410) return ok({ status: "expired" });
+    if (!r.ok && r.error.kind === "http" && r.error.status === 410) {
+      return ok({ status: "expired" });
+    }
     return r;
   }
 
   /** `POST /v1/pairing/cancel`. */
-  pairingCancel(body: { pairing_id: string; poll_secret: string }): Promise<ApiResult<PairingCancelResponse>> {
+  pairingCancel(
+    body: { pairing_id: string; poll_secret: string },
+  ): Promise<ApiResult<PairingCancelResponse>> {
     return this.#call("POST", "/v1/pairing/cancel", body, PairingCancelResponse);
   }
 
@@ -211,6 +216,9 @@ export class CloudClient {
 
   /** `POST /v1/reconciliation/daemon-totals`. */
   postDaemonTotals(days: DaemonTotalsDay[]): Promise<ApiResult<DaemonTotalsResponse>> {
-    return this.#call("POST", "/v1/reconciliation/daemon-totals", { days }, DaemonTotalsResponse, [200, 201]);
+    return this.#call("POST", "/v1/reconciliation/daemon-totals", { days }, DaemonTotalsResponse, [
+      200,
+      201,
+    ]);
   }
 }

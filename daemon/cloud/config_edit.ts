@@ -170,7 +170,9 @@ const same = (a: string[] | undefined, b: string[]): boolean =>
 function applyOne(lines: string[], e: TomlEdit): Result<string[], string> {
   const cls = classify(lines);
   const where = `[${e.table.map(formatKey).join(".")}].${e.key}`;
-  const hit = cls.findIndex((l) => l.kind === "kv" && same(l.table, e.table) && same(l.key, [e.key]));
+  const hit = cls.findIndex((l) =>
+    l.kind === "kv" && same(l.table, e.table) && same(l.key, [e.key])
+  );
   if (hit >= 0) {
     const l = cls[hit];
     if (l.multiline) return err(`Cannot edit config.toml: ${where} spans several lines`);
@@ -232,13 +234,21 @@ export function editToml(text: string, edits: TomlEdit[]): Result<string, string
   try {
     doc = parseToml(out);
   } catch (e) {
-    return err(`Cannot edit config.toml: the result would not parse (${(e as Error).message.split("\n")[0]})`);
+    return err(
+      `Cannot edit config.toml: the result would not parse (${
+        (e as Error).message.split("\n")[0]
+      })`,
+    );
   }
   for (const e of edits) {
     const got = lookup(doc, [...e.table, e.key]);
     const want = e.value === null ? undefined : e.value;
     if (got !== want) {
-      return err(`Cannot edit config.toml: ${[...e.table, e.key].join(".")} is defined in a way this editor cannot change`);
+      return err(
+        `Cannot edit config.toml: ${
+          [...e.table, e.key].join(".")
+        } is defined in a way this editor cannot change`,
+      );
     }
   }
   return ok(out);
@@ -254,7 +264,9 @@ export async function editConfigFile(
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) return err(`Cannot read ${path}: ${(e as Error).message}`);
+    if (!(e instanceof Deno.errors.NotFound)) {
+      return err(`Cannot read ${path}: ${(e as Error).message}`);
+    }
   }
   const r = editToml(text, edits);
   if (!r.ok) return r;

@@ -1,7 +1,7 @@
 /** @module Tests for the config.toml editor: edits only the keys it sets, keeps everything else. */
 import assert from "node:assert/strict";
 import { editToml, type TomlEdit } from "./config_edit.ts";
-import { parseConfig, DEFAULT_CONFIG_TOML } from "../config.ts";
+import { DEFAULT_CONFIG_TOML, parseConfig } from "../config.ts";
 import { parse } from "smol-toml";
 
 const BASE = `# top comment
@@ -39,7 +39,13 @@ const CASES: Case[] = [
     name: "replaces a value and keeps its trailing comment",
     text: BASE,
     edits: [{ table: ["cloud"], key: "enabled", value: true }],
-    keep: ["# top comment", "port = 8091 # my port", "# Sync a copy.", "# tail comment", '  "a", # inside array'],
+    keep: [
+      "# top comment",
+      "port = 8091 # my port",
+      "# Sync a copy.",
+      "# tail comment",
+      '  "a", # inside array',
+    ],
     want: ["enabled = true # trailing note"],
     values: [[["cloud", "enabled"], true], [["proxy", "port"], 8091]],
   },
@@ -49,7 +55,10 @@ const CASES: Case[] = [
     edits: [{ table: ["cloud"], key: "base_url", value: "http://127.0.0.1:9/x" }],
     keep: ['  "[not.a.header]",', "]"],
     want: ['base_url = "http://127.0.0.1:9/x"'],
-    values: [[["cloud", "base_url"], "http://127.0.0.1:9/x"], [["cloud", "intercept"], ["a", "[not.a.header]"]]],
+    values: [[["cloud", "base_url"], "http://127.0.0.1:9/x"], [["cloud", "intercept"], [
+      "a",
+      "[not.a.header]",
+    ]]],
   },
   {
     name: "creates a quoted sub-table at the end",
@@ -113,7 +122,9 @@ Deno.test("editToml", async (t) => {
       const r = editToml(c.text, c.edits);
       assert(r.ok, r.ok ? "" : r.error);
       const lines = r.value.split("\n");
-      for (const k of [...c.keep, ...c.want]) assert(lines.includes(k), `missing line ${JSON.stringify(k)} in:\n${r.value}`);
+      for (const k of [...c.keep, ...c.want]) {
+        assert(lines.includes(k), `missing line ${JSON.stringify(k)} in:\n${r.value}`);
+      }
       const doc = parse(r.value);
       for (const [path, v] of c.values) assert.deepEqual(lookup(doc, path), v, path.join("."));
       // Lines not touched by an edit are unchanged and in order.
@@ -125,7 +136,11 @@ Deno.test("editToml", async (t) => {
     });
   }
   await t.step("refuses an edit that would break the file", () => {
-    const r = editToml("[cloud]\nprivacy.preset = \"full\"\n", [{ table: ["cloud", "privacy"], key: "preset", value: "minimal" }]);
+    const r = editToml('[cloud]\nprivacy.preset = "full"\n', [{
+      table: ["cloud", "privacy"],
+      key: "preset",
+      value: "minimal",
+    }]);
     assert(!r.ok);
   });
   await t.step("the edited default config still passes the config schema", () => {

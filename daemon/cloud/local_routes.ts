@@ -9,8 +9,12 @@ import type { LocalDeps, LocalRoutes } from "../local_api/server.ts";
 import { CloudConnectRequest } from "../../shared/schemas/cloud_status.ts";
 import type { CloudControl } from "./supervisor.ts";
 
-const fail = (c: Context, status: 403 | 404 | 409 | 415 | 422 | 502 | 503, code: string, message: string) =>
-  c.json({ error: { code, message } }, status);
+const fail = (
+  c: Context,
+  status: 403 | 404 | 409 | 415 | 422 | 502 | 503,
+  code: string,
+  message: string,
+) => c.json({ error: { code, message } }, status);
 
 /** The origins allowed for a request that reached the server on `hostHeader`. */
 export function allowedOrigins(hostHeader: string, configuredPort: number): Set<string> {
@@ -34,7 +38,12 @@ export const cloudRoutes: LocalRoutes = (app: Hono, deps: LocalDeps): void => {
     const allowed = allowedOrigins(c.req.header("host") ?? "", deps.config.dashboard.port);
     const post = c.req.method !== "GET" && c.req.method !== "HEAD";
     if (origin !== undefined ? !allowed.has(origin) : post) {
-      return fail(c, 403, "forbidden_origin", "Only the local dashboard may call the cloud control API");
+      return fail(
+        c,
+        403,
+        "forbidden_origin",
+        "Only the local dashboard may call the cloud control API",
+      );
     }
     const site = c.req.header("sec-fetch-site");
     if (site && site !== "same-origin" && site !== "none") {
@@ -43,10 +52,22 @@ export const cloudRoutes: LocalRoutes = (app: Hono, deps: LocalDeps): void => {
     if (post) {
       const ct = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
       if (ct !== "application/json") {
-        return fail(c, 415, "unsupported_media_type", "The cloud control API takes application/json only");
+        return fail(
+          c,
+          415,
+          "unsupported_media_type",
+          "The cloud control API takes application/json only",
+        );
       }
     }
-    if (!control()) return fail(c, 503, "cloud_unavailable", "The cloud supervisor is not running in this daemon");
+    if (!control()) {
+      return fail(
+        c,
+        503,
+        "cloud_unavailable",
+        "The cloud supervisor is not running in this daemon",
+      );
+    }
     await next();
   });
 
@@ -62,7 +83,12 @@ export const cloudRoutes: LocalRoutes = (app: Hono, deps: LocalDeps): void => {
     const parsed = CloudConnectRequest.safeParse(raw ?? {});
     if (!parsed.success) {
       const i = parsed.error.issues[0];
-      return fail(c, 422, "validation_failed", `${i?.path.join(".") || "body"}: ${i?.message ?? "invalid"}`);
+      return fail(
+        c,
+        422,
+        "validation_failed",
+        `${i?.path.join(".") || "body"}: ${i?.message ?? "invalid"}`,
+      );
     }
     const st = control()!.status();
     if (st.state !== "NOT-CONFIGURED") {
@@ -70,7 +96,9 @@ export const cloudRoutes: LocalRoutes = (app: Hono, deps: LocalDeps): void => {
         c,
         409,
         "already_paired",
-        `Already paired with workspace ${st.workspace?.name ?? st.workspace?.id}; run \`halton-meter cloud disconnect\` first`,
+        `Already paired with workspace ${
+          st.workspace?.name ?? st.workspace?.id
+        }; run \`halton-meter cloud disconnect\` first`,
       );
     }
     const r = await control()!.connect({

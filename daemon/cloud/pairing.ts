@@ -25,7 +25,13 @@ import { editConfigFile } from "./config_edit.ts";
 export async function completePairing(
   paths: HomePaths,
   store: Store,
-  p: { token: string; workspace: WorkspaceRef; base_url: string; machine_id: string; hostname: string },
+  p: {
+    token: string;
+    workspace: WorkspaceRef;
+    base_url: string;
+    machine_id: string;
+    hostname: string;
+  },
 ): Promise<Result<void, string>> {
   const base_url = normaliseBaseUrl(p.base_url);
   const key = await ensureCloudKey(paths);
@@ -114,9 +120,15 @@ export class PairingManager {
     await this.cancel();
     const machine_id = await ensureMachineId(this.#paths);
     const hostname = currentHostname();
-    const client = new CloudClient({ baseUrl: opts.baseUrl, userAgent: `halton-meter/${VERSION}`, fetch: this.#fetch });
+    const client = new CloudClient({
+      baseUrl: opts.baseUrl,
+      userAgent: `halton-meter/${VERSION}`,
+      fetch: this.#fetch,
+    });
     const r = await client.pairingStart({ machine_id, hostname, daemon_version: VERSION });
-    if (!r.ok) return err(`Cannot start pairing with ${client.baseUrl}: ${describeFailure(r.error)}`);
+    if (!r.ok) {
+      return err(`Cannot start pairing with ${client.baseUrl}: ${describeFailure(r.error)}`);
+    }
     const s = r.value;
     const timeoutS = Math.min(s.expires_in, opts.timeoutSeconds ?? s.expires_in);
     const job: Job = {
@@ -143,18 +155,34 @@ export class PairingManager {
     return ok({ ...job.view });
   }
 
-  async #poll(job: Job, intervalS: number, timeoutS: number, machine_id: string, hostname: string): Promise<void> {
+  async #poll(
+    job: Job,
+    intervalS: number,
+    timeoutS: number,
+    machine_id: string,
+    hostname: string,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutS * 1000;
     let interval = intervalS;
     while (!job.stop.signal.aborted) {
       await sleep(interval * 1000, job.stop.signal);
       if (job.stop.signal.aborted) return;
       if (Date.now() >= deadline) {
-        await job.client.pairingCancel({ pairing_id: job.pairing_id, poll_secret: job.poll_secret });
-        job.view = { ...job.view, status: "expired", error: "the code expired before it was approved" };
+        await job.client.pairingCancel({
+          pairing_id: job.pairing_id,
+          poll_secret: job.poll_secret,
+        });
+        job.view = {
+          ...job.view,
+          status: "expired",
+          error: "the code expired before it was approved",
+        };
         return;
       }
-      const r = await job.client.pairingPoll({ pairing_id: job.pairing_id, poll_secret: job.poll_secret });
+      const r = await job.client.pairingPoll({
+        pairing_id: job.pairing_id,
+        poll_secret: job.poll_secret,
+      });
       if (job.stop.signal.aborted) return;
       if (!r.ok) {
         job.view = { ...job.view, error: describeFailure(r.error) }; // keep trying until the deadline
@@ -178,7 +206,12 @@ export class PairingManager {
           job.view = { ...job.view, status: "failed", error: done.error };
           return;
         }
-        job.view = { ...job.view, status: "approved", error: null, workspace_name: p.workspace.name };
+        job.view = {
+          ...job.view,
+          status: "approved",
+          error: null,
+          workspace_name: p.workspace.name,
+        };
         this.#logger.info("cloud paired", { workspace: p.workspace.slug });
         this.#onPaired();
         return;

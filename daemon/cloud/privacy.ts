@@ -98,7 +98,9 @@ export function compilePolicy(cloud: CloudConfig): PrivacyPolicy {
     },
     bodiesEnabled: cloud.bodies.enabled,
     maxBodyBytes: cloud.bodies.max_body_bytes_per_upload,
-    excludedProjects: Object.entries(projects).filter(([, v]) => v.upload === false).map(([k]) => k),
+    excludedProjects: Object.entries(projects).filter(([, v]) => v.upload === false).map(([k]) =>
+      k
+    ),
     uploadAll: cloud.upload ?? true,
   };
 }
@@ -129,7 +131,9 @@ export function toWireRow(
  * Validates a wire row against the shared schema. An invalid optional field is dropped (the row
  * still goes); an invalid required field makes the row invalid, with the reason.
  */
-export function validateWireRow(row: Record<string, unknown>): Result<Record<string, unknown>, string> {
+export function validateWireRow(
+  row: Record<string, unknown>,
+): Result<Record<string, unknown>, string> {
   let cur = row;
   for (let i = 0; i < 4; i++) {
     const res = RequestRow.safeParse(cur);

@@ -41,7 +41,9 @@ export function resolveBaseUrl(
   cloud: Config["cloud"],
   env: { get(k: string): string | undefined } = Deno.env,
 ): string {
-  return normaliseBaseUrl(explicit ?? env.get("HALTON_METER_CLOUD_URL") ?? cloud.base_url ?? DEFAULT_CLOUD_URL);
+  return normaliseBaseUrl(
+    explicit ?? env.get("HALTON_METER_CLOUD_URL") ?? cloud.base_url ?? DEFAULT_CLOUD_URL,
+  );
 }
 
 /** The outcome of a manual sync. */
@@ -55,7 +57,9 @@ export interface CloudControl {
   /** The status, live worker state included. */
   status(): CloudStatus;
   /** Starts a pairing (cancelling any in flight). */
-  connect(opts: { base_url?: string; poll_interval_seconds?: number; timeout_seconds?: number }): Promise<
+  connect(
+    opts: { base_url?: string; poll_interval_seconds?: number; timeout_seconds?: number },
+  ): Promise<
     Result<CloudPairing, string>
   >;
   /** Cancels the pairing in flight. */
@@ -91,7 +95,11 @@ export async function healBaseUrl(
   logger: Logger,
 ): Promise<void> {
   if (cloud.base_url && isPlaceholderUrl(cloud.base_url)) {
-    const r = await editConfigFile(paths.config, [{ table: ["cloud"], key: "base_url", value: DEFAULT_CLOUD_URL }]);
+    const r = await editConfigFile(paths.config, [{
+      table: ["cloud"],
+      key: "base_url",
+      value: DEFAULT_CLOUD_URL,
+    }]);
     logger.warn("cloud base_url is on a placeholder domain; healed to the default", {
       from: cloud.base_url,
       to: DEFAULT_CLOUD_URL,
@@ -108,43 +116,80 @@ export async function healBaseUrl(
   }
 }
 
-/** Runs the loop in its own thread and mirrors its state; same surface as `SyncLoop`. */
-function startThreadLoop(o: { paths: HomePaths; logger: Logger; tickMs: number; backoffCapMs?: number }): SyncLoop {
-  const w = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
+/**
+ * Runs the loop in its own thread and mirrors its state; same surface as `SyncLoop`. If the
+ * thread cannot start (e.g. its module is missing from a compiled binary), `fallback` runs the
+ * loop in-process instead, with a warning.
+ */
+function startThreadLoop(
+  o: { paths: HomePaths; logger: Logger; tickMs: number; backoffCapMs?: number },
+  fallback: () => SyncLoop,
+): SyncLoop {
+  let inner: SyncLoop | null = null;
   let state: WorkerState = "NOT-CONFIGURED";
+  let ready = false;
   let nextId = 1;
   const waiting = new Map<number, (r: { batches: BatchOutcome[]; state: WorkerState }) => void>();
   const closed = Promise.withResolvers<void>();
-  w.onmessage = (e: MessageEvent<ThreadOut>) => {
-    const m = e.data;
-    if (m.type === "state") state = m.state;
-    else if (m.type === "log") o.logger[m.level](m.msg, m.fields);
-    else if (m.type === "synced") {
-      state = m.state;
-      waiting.get(m.id)?.({ batches: m.batches, state: m.state });
-      waiting.delete(m.id);
-    } else if (m.type === "closed") closed.resolve();
+  const useFallback = (why: string) => {
+    if (inner) return;
+    o.logger.warn("cloud worker thread unavailable; syncing on the main thread", { error: why });
+    inner = fallback();
+    for (const [id, resolve] of waiting) {
+      waiting.delete(id);
+      inner.syncNow().then(resolve);
+    }
   };
-  w.onerror = (e) => {
-    o.logger.error("cloud worker thread failed", { error: e.message });
-    e.preventDefault();
-    closed.resolve();
-  };
-  const send = (m: ThreadIn) => w.postMessage(m);
-  send({ type: "init", paths: o.paths, tickMs: o.tickMs, backoffCapMs: o.backoffCapMs });
+  let w: Worker | null = null;
+  try {
+    w = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
+  } catch (e) {
+    useFallback((e as Error).message);
+  }
+  if (w) {
+    w.onmessage = (e: MessageEvent<ThreadOut>) => {
+      const m = e.data;
+      if (m.type === "ready") ready = true;
+      else if (m.type === "state") state = m.state;
+      else if (m.type === "log") o.logger[m.level](m.msg, m.fields);
+      else if (m.type === "synced") {
+        state = m.state;
+        waiting.get(m.id)?.({ batches: m.batches, state: m.state });
+        waiting.delete(m.id);
+      } else if (m.type === "closed") closed.resolve();
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      if (!ready) {
+        w?.terminate();
+        useFallback(e.message);
+      } else o.logger.error("cloud worker thread failed", { error: e.message });
+      closed.resolve();
+    };
+    w.postMessage(
+      {
+        type: "init",
+        paths: o.paths,
+        tickMs: o.tickMs,
+        backoffCapMs: o.backoffCapMs,
+      } satisfies ThreadIn,
+    );
+  }
+  const send = (m: ThreadIn) => w?.postMessage(m);
   return {
-    state: () => state,
-    wake: () => send({ type: "wake" }),
+    state: () => inner ? inner.state() : state,
+    wake: () => inner ? inner.wake() : send({ type: "wake" }),
     syncNow: () =>
-      new Promise((resolve) => {
+      inner ? inner.syncNow() : new Promise((resolve) => {
         const id = nextId++;
         waiting.set(id, resolve);
         send({ type: "sync", id });
       }),
     close: async () => {
+      if (inner) return await inner.close();
       send({ type: "close" });
       await Promise.race([closed.promise, new Promise((r) => setTimeout(r, 10_000))]);
-      w.terminate();
+      w?.terminate();
     },
   };
 }
@@ -160,9 +205,19 @@ export async function startCloud(deps: CloudDeps): Promise<CloudControl> {
   const backoffCapMs = fast ? 2000 : undefined;
   const store = Store.open(deps.paths.db);
   await healBaseUrl(deps.paths, store, deps.config.cloud, log);
+  const inProcess = () =>
+    startSyncLoop({
+      paths: deps.paths,
+      logger: log,
+      tickMs,
+      backoffCapMs,
+      clock: deps.clock,
+      random: deps.random,
+      fetch: deps.fetch,
+    });
   const loop = deps.inProcess
-    ? startSyncLoop({ paths: deps.paths, logger: log, tickMs, backoffCapMs, clock: deps.clock, random: deps.random, fetch: deps.fetch })
-    : startThreadLoop({ paths: deps.paths, logger: log, tickMs, backoffCapMs });
+    ? inProcess()
+    : startThreadLoop({ paths: deps.paths, logger: log, tickMs, backoffCapMs }, inProcess);
   const cloudConfig = (): Config["cloud"] => {
     const r = loadConfig(deps.paths.config);
     return r.ok ? r.value.cloud : deps.config.cloud;
@@ -176,7 +231,8 @@ export async function startCloud(deps: CloudDeps): Promise<CloudControl> {
   });
   let closed = false;
   return {
-    status: () => computeStatus(store, cloudConfig(), { state: loop.state(), pairing: pairing.current }),
+    status: () =>
+      computeStatus(store, cloudConfig(), { state: loop.state(), pairing: pairing.current }),
     connect: (opts) =>
       pairing.start({
         baseUrl: resolveBaseUrl(opts.base_url, cloudConfig(), env),

@@ -64,8 +64,11 @@ export function startSyncLoop(o: SyncLoopOptions): SyncLoop {
     lastReload = Date.now();
     const r = loadConfig(o.paths.config);
     if (!r.ok) {
-      if (cloud) log.warn("cannot reload config.toml; keeping the previous cloud settings", { error: r.error });
-      else log.error("cannot read config.toml; cloud sync uses the defaults", { error: r.error });
+      if (cloud) {
+        log.warn("cannot reload config.toml; keeping the previous cloud settings", {
+          error: r.error,
+        });
+      } else log.error("cannot read config.toml; cloud sync uses the defaults", { error: r.error });
       if (cloud) return;
       const d = loadConfig("/nonexistent/halton-meter.toml");
       if (!d.ok) return;
@@ -163,7 +166,10 @@ export function startSyncLoop(o: SyncLoopOptions): SyncLoop {
       if (closed) break;
       // Pacing: rest a multiple of the time the step took (network waits included).
       const factor = proxyBusy() ? busyRestFactor : restFactor;
-      const rest = Math.max(delay > 0 ? Math.min(delay, tickMs) : 0, (performance.now() - t0) * factor);
+      const rest = Math.max(
+        delay > 0 ? Math.min(delay, tickMs) : 0,
+        (performance.now() - t0) * factor,
+      );
       await sleep(rest);
       if (Date.now() - lastReload >= tickMs) reload();
     }

@@ -1,5 +1,5 @@
 /** @module Test helpers for the cloud module: stored rows and configs. Not used at runtime. */
-import { ConfigSchema, type Config } from "../config.ts";
+import { type Config, ConfigSchema } from "../config.ts";
 import type { StoredRow } from "../store/store.ts";
 
 /** A complete stored row with every field set (so allow-lists are really tested). */

@@ -5,7 +5,7 @@
  * duplicates one (the server is idempotent per request_id). Time is injected: `step()` does one
  * unit of work and answers how long to wait, so tests drive it with a fake clock.
  */
-import type { Logger } from "../log.ts";
+import { type Logger, redact } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import {
   type CloudStateRow,
@@ -183,7 +183,9 @@ export class SyncWorker {
     this.#lastSampleAt = now;
     const backlog = outboxCount(this.#d.store);
     this.#samples.push({ at: now, backlog });
-    while (this.#samples.length > 2 && now - this.#samples[1].at >= BACKLOG_WINDOW_MS) this.#samples.shift();
+    while (this.#samples.length > 2 && now - this.#samples[1].at >= BACKLOG_WINDOW_MS) {
+      this.#samples.shift();
+    }
     const first = this.#samples[0];
     this.#growing = now - first.at >= BACKLOG_WINDOW_MS / 2 && backlog > first.backlog &&
       backlog > this.#batch;
@@ -210,13 +212,18 @@ export class SyncWorker {
   #authFailure(f: ApiFailure): boolean {
     if (f.kind !== "http") return false;
     if (f.status === 401) {
-      this.#pause("paused_unauthorised", `token rejected (401 ${f.code ?? "unauthorised"}); run \`halton-meter cloud resume\``);
+      this.#pause(
+        "paused_unauthorised",
+        `token rejected (401 ${f.code ?? "unauthorised"}); run \`halton-meter cloud resume\``,
+      );
       return true;
     }
     if (f.status === 403) {
       this.#pause(
         "paused_forbidden",
-        `device removed from the workspace (403 ${f.code ?? "forbidden"}); the owner re-invites it, then run \`halton-meter cloud resume\``,
+        `device removed from the workspace (403 ${
+          f.code ?? "forbidden"
+        }); the owner re-invites it, then run \`halton-meter cloud resume\``,
       );
       return true;
     }
@@ -225,13 +232,24 @@ export class SyncWorker {
 
   /** Sends one batch from the outbox (ignores backoff: callers decide when). */
   async drainBatch(signal?: AbortSignal): Promise<BatchOutcome> {
-    const out: BatchOutcome = { kind: "empty", rows: 0, accepted: 0, duplicates: 0, rejected: 0, skipped: 0, more: false };
+    const out: BatchOutcome = {
+      kind: "empty",
+      rows: 0,
+      accepted: 0,
+      duplicates: 0,
+      rejected: 0,
+      skipped: 0,
+      more: false,
+    };
     const st = this.#load();
     if (!st) return { ...out, kind: "not_configured" };
     if (st.paused_reason) return { ...out, kind: "paused" };
     const client = this.#d.client(st);
     if (!client) {
-      this.#pause("paused_unauthorised", "the stored API key cannot be decrypted; run `halton-meter cloud connect` again");
+      this.#pause(
+        "paused_unauthorised",
+        "the stored API key cannot be decrypted; run `halton-meter cloud connect` again",
+      );
       return { ...out, kind: "paused" };
     }
     const policy = this.#d.policy();
@@ -248,7 +266,11 @@ export class SyncWorker {
     const ids: string[] = [];
     for (const e of entries) {
       if (!e.row) {
-        marks.push({ request_id: e.request_id, status: "missing", detail: "row no longer in the store" });
+        marks.push({
+          request_id: e.request_id,
+          status: "missing",
+          detail: "row no longer in the store",
+        });
         continue;
       }
       const w = toWireRow(e.row, policy);
@@ -271,6 +293,11 @@ export class SyncWorker {
     }
     out.rows = rows.length;
     const res = await client.postBatch(st.machine_id, rows, signal);
+    if (!res.ok && signal?.aborted) {
+      // Shutting down: the rows stay in the outbox; this is not a cloud failure.
+      if (marks.length) settleOutbox(this.#d.store, [], marks, this.#iso());
+      return { ...out, kind: "failed", failure: res.error };
+    }
     if (!res.ok) {
       const f = res.error;
       if (!this.#authFailure(f)) {
@@ -292,16 +319,25 @@ export class SyncWorker {
     }
     const rejected = new Map<string, string>();
     for (const r of res.value.rejected) if (r.request_id) rejected.set(r.request_id, r.error);
-    for (const [id, error] of rejected) marks.push({ request_id: id, status: "rejected", detail: error });
+    for (const [id, error] of rejected) {
+      marks.push({ request_id: id, status: "rejected", detail: error });
+    }
     // Every entry of the batch is now settled (accepted, duplicate, rejected or marked); one
     // short write transaction, so the capture writer is never kept waiting long.
     const hadFailures = this.#failures > 0;
     this.#failures = 0;
     this.#nextAttemptAt = 0;
-    settleOutboxRange(this.#d.store, entries[0].seq, entries[entries.length - 1].seq, marks, this.#iso(), {
-      last_sync_at: this.#iso(),
-      ...(hadFailures ? { consecutive_failures: 0, last_error: null, last_error_at: null } : {}),
-    });
+    settleOutboxRange(
+      this.#d.store,
+      entries[0].seq,
+      entries[entries.length - 1].seq,
+      marks,
+      this.#iso(),
+      {
+        last_sync_at: this.#iso(),
+        ...(hadFailures ? { consecutive_failures: 0, last_error: null, last_error_at: null } : {}),
+      },
+    );
     out.accepted = res.value.accepted;
     out.duplicates = res.value.duplicates;
     out.rejected = rejected.size;
@@ -326,14 +362,27 @@ export class SyncWorker {
         res.skipped++;
         continue;
       }
-      const content = decoder.decode(b.content);
+      // Secret-looking values (API keys, bearer tokens) are replaced before upload.
+      const original = decoder.decode(b.content);
+      const content = redact(original) as string;
       const bytes = new TextEncoder().encode(content).length;
       if (bytes > policy.maxBodyBytes) {
-        markBody(this.#d.store, b.request_id, b.direction, "skipped_cap", `${bytes} bytes > ${policy.maxBodyBytes}`, this.#iso());
+        markBody(
+          this.#d.store,
+          b.request_id,
+          b.direction,
+          "skipped_cap",
+          `${bytes} bytes > ${policy.maxBodyBytes}`,
+          this.#iso(),
+        );
         res.skipped++;
         continue;
       }
-      const r = await client.postBody(b.request_id, { direction: b.direction, content, redaction_applied: true });
+      const r = await client.postBody(b.request_id, {
+        direction: b.direction,
+        content,
+        redaction_applied: content !== original,
+      });
       if (r.ok) {
         markBody(this.#d.store, b.request_id, b.direction, "uploaded", null, this.#iso());
         res.uploaded++;
@@ -346,7 +395,14 @@ export class SyncWorker {
         continue;
       }
       if (f.kind === "http" && (f.status === 413 || f.status === 422)) {
-        markBody(this.#d.store, b.request_id, b.direction, f.status === 413 ? "skipped_cap" : "rejected", describeFailure(f), this.#iso());
+        markBody(
+          this.#d.store,
+          b.request_id,
+          b.direction,
+          f.status === 413 ? "skipped_cap" : "rejected",
+          describeFailure(f),
+          this.#iso(),
+        );
         res.skipped++;
         continue;
       }

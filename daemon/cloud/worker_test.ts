@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../log.ts";
 import { Store } from "../store/store.ts";
-import { bodyMarkCounts, getCloudState, outboxCount, patchCloudState, rowMarkCounts, savePairing } from "../store/cloud.ts";
+import {
+  bodyMarkCounts,
+  getCloudState,
+  outboxCount,
+  patchCloudState,
+  rowMarkCounts,
+  savePairing,
+} from "../store/cloud.ts";
 import { CloudClient } from "./client.ts";
 import { compilePolicy } from "./privacy.ts";
 import { cloudConfig, sampleRow } from "./testing.ts";
@@ -20,21 +27,35 @@ interface Seen {
 type Reply = (req: Seen) => Response | "network-error";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
 
 /** A server that accepts every batch and knows which ids it has. */
 function acceptAll(known: Set<string>): Reply {
   return (req) => {
     if (req.path === "/v1/requests/batch") {
-      const rows = (req.body!.rows as { request_id: string }[]);
+      const rows = req.body!.rows as { request_id: string }[];
       let accepted = 0, duplicates = 0;
-      for (const r of rows) known.has(r.request_id) ? duplicates++ : (known.add(r.request_id), accepted++);
+      for (const r of rows) {
+        known.has(r.request_id) ? duplicates++ : (known.add(r.request_id), accepted++);
+      }
       return json(200, { accepted, duplicates, rejected: [] });
     }
     const m = /^\/v1\/requests\/([^/]+)\/body$/.exec(req.path);
     if (m) {
-      if (!known.has(m[1])) return json(404, { error: { code: "not_found", message: "unknown request", request_id: "x" } });
-      return json(200, { request_id: m[1], direction: req.body!.direction, bytes: 1, redaction_applied: true });
+      if (!known.has(m[1])) {
+        return json(404, {
+          error: { code: "not_found", message: "unknown request", request_id: "x" },
+        });
+      }
+      return json(200, {
+        request_id: m[1],
+        direction: req.body!.direction,
+        bytes: 1,
+        redaction_applied: true,
+      });
     }
     return json(404, { error: { code: "not_found", message: "no route", request_id: "x" } });
   };
@@ -55,15 +76,25 @@ async function setup(opts: { cloud?: Record<string, unknown>; batchSize?: number
   });
   const seen: Seen[] = [];
   let reply: Reply = acceptAll(new Set());
-  const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const fakeFetch = ((input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
-    const s: Seen = { method: init?.method ?? "GET", path: url.pathname, body: init?.body ? JSON.parse(String(init.body)) : null };
+    const s: Seen = {
+      method: init?.method ?? "GET",
+      path: url.pathname,
+      body: init?.body ? JSON.parse(String(init.body)) : null,
+    };
     seen.push(s);
     const r = reply(s);
-    if (r === "network-error") throw new TypeError("error sending request: connection refused");
-    return r;
+    if (r === "network-error") {
+      return Promise.reject(new TypeError("error sending request: connection refused"));
+    }
+    return Promise.resolve(r);
   }) as typeof fetch;
-  const client = new CloudClient({ baseUrl: "http://cloud.fake", token: "hm_sync_test", fetch: fakeFetch });
+  const client = new CloudClient({
+    baseUrl: "http://cloud.fake",
+    token: "hm_sync_test",
+    fetch: fakeFetch,
+  });
   let now = Date.parse("2026-11-20T12:00:00Z");
   const logs: string[] = [];
   const policy = compilePolicy(cloudConfig(opts.cloud ?? {}).cloud);
@@ -105,7 +136,11 @@ Deno.test("worker drains the outbox in batches of at most 500", async (t) => {
     await t.step("three batches, outbox empty, ACTIVE", async () => {
       let guard = 0;
       while (outboxCount(h.store) > 0 && guard++ < 10) await h.worker.step();
-      assert.deepEqual(batches(h.seen).map((s) => (s.body!.rows as unknown[]).length), [500, 500, 200]);
+      assert.deepEqual(batches(h.seen).map((s) => (s.body!.rows as unknown[]).length), [
+        500,
+        500,
+        200,
+      ]);
       assert.equal(outboxCount(h.store), 0);
       assert.equal(h.worker.state, "ACTIVE");
       assert.ok(getCloudState(h.store)!.last_sync_at);
@@ -125,8 +160,7 @@ Deno.test("worker drains the outbox in batches of at most 500", async (t) => {
 Deno.test("worker settles accepted, duplicate and rejected rows", async (t) => {
   const h = await setup();
   try {
-    const rows = h.add(5);
-    const known = new Set([rows[0].request_id]);
+    h.add(5);
     h.setReply((req) => {
       const ids = (req.body!.rows as { request_id: string }[]).map((r) => r.request_id);
       return json(200, {
@@ -135,14 +169,16 @@ Deno.test("worker settles accepted, duplicate and rejected rows", async (t) => {
         rejected: [{ request_id: ids[4], error: "timestamp: invalid" }],
       });
     });
-    void known;
-    await t.step("duplicates and accepted leave the outbox; the rejected row is marked, not retried", async () => {
-      await h.worker.step();
-      assert.equal(outboxCount(h.store), 0);
-      assert.equal(rowMarkCounts(h.store).rejected, 1);
-      await h.worker.step();
-      assert.equal(batches(h.seen).length, 1);
-    });
+    await t.step(
+      "duplicates and accepted leave the outbox; the rejected row is marked, not retried",
+      async () => {
+        await h.worker.step();
+        assert.equal(outboxCount(h.store), 0);
+        assert.equal(rowMarkCounts(h.store).rejected, 1);
+        await h.worker.step();
+        assert.equal(batches(h.seen).length, 1);
+      },
+    );
   } finally {
     await h.close();
   }
@@ -193,7 +229,11 @@ Deno.test("worker goes DEGRADED on transport errors, backs off, and recovers", a
       assert.equal(getCloudState(h.store)!.consecutive_failures, 21);
     });
     await t.step("Retry-After on 503 sets the next attempt", async () => {
-      h.setReply(() => json(503, { error: { code: "internal", message: "busy", request_id: "r" } }, { "retry-after": "7" }));
+      h.setReply(() =>
+        json(503, { error: { code: "internal", message: "busy", request_id: "r" } }, {
+          "retry-after": "7",
+        })
+      );
       h.advance(BACKOFF_CAP_MS);
       assert.equal(await h.worker.step(), 7000);
     });
@@ -208,7 +248,9 @@ Deno.test("worker goes DEGRADED on transport errors, backs off, and recovers", a
       assert.equal(st.last_error, null);
     });
     await t.step("logged on state change only", () => {
-      const states = h.logs.map((l) => JSON.parse(l).msg).filter((m: string) => m.startsWith("cloud sync"));
+      const states = h.logs.map((l) => JSON.parse(l).msg).filter((m: string) =>
+        m.startsWith("cloud sync")
+      );
       assert.deepEqual(states, ["cloud sync ACTIVE", "cloud sync DEGRADED", "cloud sync ACTIVE"]);
     });
   } finally {
@@ -226,7 +268,9 @@ Deno.test("401 and 403 pause the worker with their reasons", async (t) => {
       const h = await setup();
       try {
         h.add(3);
-        h.setReply(() => json(c.status, { error: { code: c.code, message: "no", request_id: "r" } }));
+        h.setReply(() =>
+          json(c.status, { error: { code: c.code, message: "no", request_id: "r" } })
+        );
         await h.worker.step();
         assert.equal(h.worker.state, "PAUSED");
         assert.equal(getCloudState(h.store)!.paused_reason, c.reason);
@@ -237,7 +281,11 @@ Deno.test("401 and 403 pause the worker with their reasons", async (t) => {
         assert.equal(h.seen.length, n, "a paused worker sends nothing");
         // resume (what `cloud resume` writes after whoami says 200)
         h.setReply(acceptAll(new Set()));
-        patchCloudState(h.store, { paused_reason: null, consecutive_failures: 0, last_error: null });
+        patchCloudState(h.store, {
+          paused_reason: null,
+          consecutive_failures: 0,
+          last_error: null,
+        });
         await h.worker.step();
         assert.equal(h.worker.state, "ACTIVE");
         assert.equal(outboxCount(h.store), 0);
@@ -287,7 +335,10 @@ Deno.test("a backlog that grows faster than it drains is DEGRADED", async () => 
 
 Deno.test("bodies: opt-in, cap, per-project opt-out, 404 retried", async (t) => {
   const h = await setup({
-    cloud: { bodies: { enabled: true, max_body_bytes_per_upload: 1000 }, projects: { secret: { bodies_upload: false } } },
+    cloud: {
+      bodies: { enabled: true, max_body_bytes_per_upload: 1000 },
+      projects: { secret: { bodies_upload: false } },
+    },
   });
   try {
     const enc = new TextEncoder();
@@ -300,12 +351,20 @@ Deno.test("bodies: opt-in, cap, per-project opt-out, 404 retried", async (t) => 
       bytes: text.length,
       truncated: false,
     });
-    h.store.insertBatch([], [body(small.request_id, '{"a":1}'), body(big.request_id, "x".repeat(2000)), body(hidden.request_id, "{}")]);
+    h.store.insertBatch([], [
+      body(small.request_id, '{"a":1}'),
+      body(big.request_id, "x".repeat(2000)),
+      body(hidden.request_id, "{}"),
+    ]);
     const known = new Set<string>();
     let serverKnowsRows = false;
     h.setReply((req) => {
-      if (req.path === "/v1/requests/batch") return json(200, { accepted: 0, duplicates: 0, rejected: [] }); // answered, not yet visible
-      return serverKnowsRows ? acceptAll(known)(req) : json(404, { error: { code: "not_found", message: "unknown", request_id: "r" } });
+      if (req.path === "/v1/requests/batch") {
+        return json(200, { accepted: 0, duplicates: 0, rejected: [] }); // answered, not yet visible
+      }
+      return serverKnowsRows
+        ? acceptAll(known)(req)
+        : json(404, { error: { code: "not_found", message: "unknown", request_id: "r" } });
     });
     await t.step("a 404 leaves the body for a later pass", async () => {
       await h.worker.step();
@@ -313,15 +372,44 @@ Deno.test("bodies: opt-in, cap, per-project opt-out, 404 retried", async (t) => 
       assert.equal(bodyMarkCounts(h.store).skipped_cap, 1);
       assert.equal(bodyMarkCounts(h.store).skipped_project, 1);
     });
-    await t.step("next interval uploads it; over-cap and opted-out bodies are never sent", async () => {
-      for (const r of [small, big, hidden]) known.add(r.request_id);
-      serverKnowsRows = true;
-      h.advance(60_000);
-      await h.worker.step();
-      assert.equal(bodyMarkCounts(h.store).uploaded, 1);
-      const bodyPaths = h.seen.filter((s) => s.path.endsWith("/body") && s.method === "POST").map((s) => s.path);
-      assert.ok(bodyPaths.every((p) => p.includes(small.request_id)));
-    });
+    await t.step(
+      "next interval uploads it; over-cap and opted-out bodies are never sent",
+      async () => {
+        for (const r of [small, big, hidden]) known.add(r.request_id);
+        serverKnowsRows = true;
+        h.advance(60_000);
+        await h.worker.step();
+        assert.equal(bodyMarkCounts(h.store).uploaded, 1);
+        const bodyPaths = h.seen.filter((s) => s.path.endsWith("/body") && s.method === "POST").map(
+          (s) => s.path,
+        );
+        assert.ok(bodyPaths.every((p) => p.includes(small.request_id)));
+      },
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("bodies: secret-looking values are redacted before upload", async () => {
+  const h = await setup({ cloud: { bodies: { enabled: true } } });
+  try {
+    const [row] = h.add(1);
+    const text = '{"note":"my key is sk-ant-api03-SECRETSECRET123","q":"hi"}';
+    h.store.insertBatch([], [{
+      request_id: row.request_id,
+      direction: "request",
+      content_type: "application/json",
+      content: new TextEncoder().encode(text),
+      bytes: text.length,
+      truncated: false,
+    }]);
+    await h.worker.step();
+    const up = h.seen.find((s) => s.path.endsWith("/body"))!;
+    assert.ok(up, "body uploaded");
+    assert.ok(!String(up.body!.content).includes("SECRETSECRET"));
+    assert.match(String(up.body!.content), /\[redacted\]/);
+    assert.equal(up.body!.redaction_applied, true);
   } finally {
     await h.close();
   }

@@ -22,6 +22,7 @@ export type ThreadOut =
   | { type: "state"; state: WorkerState }
   | { type: "log"; level: Level; msg: string; fields?: Record<string, unknown> }
   | { type: "synced"; id: number; batches: BatchOutcome[]; state: WorkerState }
+  | { type: "ready" }
   | { type: "closed" };
 
 const post = (m: ThreadOut) => self.postMessage(m);
@@ -38,7 +39,8 @@ function forwardingLogger(base: Record<string, unknown> = {}): Logger {
         type: "log",
         level: "error",
         msg,
-        fields: JSON.parse(JSON.stringify({ ...base, ...fields }, (_k, v) => v instanceof Error ? { message: v.message } : v)),
+        fields: JSON.parse(JSON.stringify({ ...base, ...fields }, (_k, v) =>
+          v instanceof Error ? { message: v.message } : v)),
       }),
     child: (f) => forwardingLogger({ ...base, ...f }),
   };
@@ -56,6 +58,7 @@ self.onmessage = async (e: MessageEvent<ThreadIn>) => {
       backoffCapMs: m.backoffCapMs,
       onState: (state) => post({ type: "state", state }),
     });
+    post({ type: "ready" });
   } else if (m.type === "wake") loop?.wake();
   else if (m.type === "sync") {
     const r = loop ? await loop.syncNow() : { batches: [], state: "NOT-CONFIGURED" as const };

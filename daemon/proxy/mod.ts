@@ -52,6 +52,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     issuer,
     ctx,
     intercept,
+    bind: opts.bind,
     maxHeaderBytes: opts.maxHeaderBytes,
     logger,
   });
@@ -73,6 +74,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       `Cannot listen on ${opts.bind}:${opts.port}: ${(e as Error).message}`,
     );
   }
+  terminator.setFrontPort(front.port);
   logger.info("Proxy listening", { hostname: front.hostname, port: front.port });
   let closed = false;
   return {

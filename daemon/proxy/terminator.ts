@@ -36,6 +36,8 @@ export interface Terminator {
   tlsPort: number;
   plainPort: number;
   splices: Map<number, SpliceInfo>;
+  /** Tells the terminator the front's port, so absolute URLs naming the proxy are base-URL. */
+  setFrontPort(port: number): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,8 @@ export async function startTerminator(opts: {
   ctx: ForwardContext;
   /** Hosts we hold leaf certificates for; any other SNI gets the fallback certificate. */
   intercept: Set<string>;
+  /** The front's bind address (absolute URLs naming it are base-URL requests). */
+  bind: string;
   maxHeaderBytes: number;
   logger: Logger;
 }): Promise<Terminator> {
@@ -60,6 +64,12 @@ export async function startTerminator(opts: {
       sendJsonError(res, 502, "proxy_error", "The proxy failed to forward this request");
     });
   };
+
+  const selfPort = { value: -1 };
+  const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
+  const isSelf = (u: URL) =>
+    Number(u.port || 80) === selfPort.value &&
+    (LOOPBACK.test(u.hostname) || u.hostname === opts.bind);
 
   const infoOf = (req: http.IncomingMessage): SpliceInfo | undefined =>
     splices.get(req.socket.remotePort ?? -1);
@@ -89,7 +99,7 @@ export async function startTerminator(opts: {
   const onPlain = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const info = infoOf(req);
     const client = info?.client ?? UNKNOWN_CLIENT;
-    const url = req.url ?? "/";
+    let url = req.url ?? "/";
     if (/^https?:\/\//i.test(url)) {
       let u: URL;
       try {
@@ -97,15 +107,20 @@ export async function startTerminator(opts: {
       } catch {
         return sendJsonError(res, 400, "bad_request", "Malformed absolute URL in request line");
       }
-      return run(req, res, {
-        mode: "http",
-        scheme: u.protocol === "https:" ? "https" : "http",
-        host: u.host,
-        path: u.pathname + u.search,
-        routePrefix: null,
-        pathLabel: null,
-        client,
-      });
+      if (u.protocol === "http:" && isSelf(u)) {
+        // A base-URL request that also went through HTTP_PROXY (to ourselves): one flow, not two.
+        url = u.pathname + u.search;
+      } else {
+        return run(req, res, {
+          mode: "http",
+          scheme: u.protocol === "https:" ? "https" : "http",
+          host: u.host,
+          path: u.pathname + u.search,
+          routePrefix: null,
+          pathLabel: null,
+          client,
+        });
+      }
     }
     if (!url.startsWith("/")) {
       return sendJsonError(res, 400, "bad_request", "Malformed request target");
@@ -245,6 +260,9 @@ export async function startTerminator(opts: {
     tlsPort,
     plainPort,
     splices,
+    setFrontPort(port: number) {
+      selfPort.value = port;
+    },
     async close() {
       for (const s of [tlsServer, plainServer]) {
         s.closeAllConnections?.();

@@ -119,9 +119,15 @@ export interface OutboxEntry {
  * The oldest `limit` outbox entries, oldest first. `columns` limits what is read from `requests`
  * (the privacy allow-list plus what the worker decides on); all columns when omitted.
  */
-export function readOutbox(store: Store, limit: number, columns?: readonly string[]): OutboxEntry[] {
+export function readOutbox(
+  store: Store,
+  limit: number,
+  columns?: readonly string[],
+): OutboxEntry[] {
   const cols = columns
-    ? columns.filter((c) => ROW_COLUMNS.includes(c as keyof StoredRow)).map((c) => `r.${c}`).join(", ")
+    ? columns.filter((c) => ROW_COLUMNS.includes(c as keyof StoredRow)).map((c) => `r.${c}`).join(
+      ", ",
+    )
     : "r.*";
   const raws = store.db.prepare(
     `SELECT o.seq AS _seq, o.request_id AS _rid, r.request_id AS _found, ${cols}
@@ -142,7 +148,11 @@ function partialRow(raw: Record<string, unknown>, columns: readonly string[]): S
   const row: Record<string, unknown> = {};
   for (const c of columns) {
     const v = raw[c];
-    row[c] = BOOLS.has(c) ? v === 1 || v === 1n || v === true : typeof v === "bigint" ? Number(v) : v ?? null;
+    row[c] = BOOLS.has(c)
+      ? v === 1 || v === 1n || v === true
+      : typeof v === "bigint"
+      ? Number(v)
+      : v ?? null;
   }
   return row as unknown as StoredRow;
 }
@@ -309,7 +319,13 @@ export function daemonTotals(
     const model = (r.model as string | null) ?? null;
     const k = JSON.stringify([r.date, r.provider, model]);
     const t = acc.get(k) ??
-      { date: String(r.date), provider: String(r.provider), model, cost_usd_millicents: 0, rows: 0 };
+      {
+        date: String(r.date),
+        provider: String(r.provider),
+        model,
+        cost_usd_millicents: 0,
+        rows: 0,
+      };
     t.cost_usd_millicents += Number(r.cost);
     t.rows += Number(r.n);
     acc.set(k, t);
@@ -318,46 +334,4 @@ export function daemonTotals(
     a.date.localeCompare(b.date) || a.provider.localeCompare(b.provider) ||
     (a.model ?? "").localeCompare(b.model ?? "")
   );
-}
-
-/** Local row count (non-LLM rows excluded), for comparisons with the server. */
-export function uploadableRowCount(store: Store): number {
-  const r = store.db.prepare("SELECT count(*) AS n FROM requests WHERE provider IS NOT NULL").get() as {
-    n: number;
-  };
-  return Number(r.n);
-}
-
-/** LLM rows with timestamp ≥ since, oldest first (for re-pricing). */
-export function rowsSince(store: Store, since: string): StoredRow[] {
-  const raws = store.db.prepare(
-    "SELECT * FROM requests WHERE timestamp >= ? AND provider IS NOT NULL ORDER BY timestamp",
-  ).all(since) as Record<string, unknown>[];
-  return raws.map(fromDb);
-}
-
-/** Writes new costs for rows (one transaction); returns how many rows changed. */
-export function updateRowCosts(
-  store: Store,
-  costs: { request_id: string; cost_usd_millicents: number | null; priced: boolean; pricing_version: string }[],
-): number {
-  if (costs.length === 0) return 0;
-  const upd = store.db.prepare(
-    `UPDATE requests SET cost_usd_millicents = ?, priced = ?, pricing_version = ?
-      WHERE request_id = ? AND (cost_usd_millicents IS NOT ? OR priced != ? OR pricing_version IS NOT ?)`,
-  );
-  let changed = 0;
-  store.db.exec("BEGIN IMMEDIATE");
-  try {
-    for (const c of costs) {
-      const p = c.priced ? 1 : 0;
-      const r = upd.run(c.cost_usd_millicents, p, c.pricing_version, c.request_id, c.cost_usd_millicents, p, c.pricing_version);
-      changed += Number(r.changes);
-    }
-    store.db.exec("COMMIT");
-  } catch (e) {
-    store.db.exec("ROLLBACK");
-    throw e;
-  }
-  return changed;
 }

@@ -9,3 +9,4 @@ export * from "./batch.ts";
 export * from "./bodies.ts";
 export * from "./reconciliation.ts";
 export * from "./auth.ts";
+export * from "./cloud_status.ts";

@@ -14,7 +14,7 @@ import { editConfigFile } from "../../daemon/cloud/config_edit.ts";
 import { sampleRow } from "../../daemon/cloud/testing.ts";
 import { readPid } from "../../daemon/process/runtime.ts";
 import { costOf, defaultPriceTable } from "../../shared/pricing/mod.ts";
-import { usageOfRow } from "../../daemon/cloud/reconcile.ts";
+import { rowsToReprice } from "../../daemon/store/reprice.ts";
 import { startFakeProviders } from "../fakes/mod.ts";
 import { initWithFreePorts, killDaemon, runCli, tempHome } from "./cli_helpers.ts";
 import {
@@ -169,11 +169,18 @@ Deno.test("cloud: pair, sync with privacy, bodies, pause, outage, kill -9, disco
           "opted-out project never uploaded",
         );
         const local = withStore((s) => s.listRequests({ limit: 100 }));
+        const usages = new Map(
+          withStore((s) => rowsToReprice(s, null)).map((r) => [r.request_id, r.usage]),
+        );
         const rows = await sql.unsafe(`SELECT * FROM requests WHERE workspace_id = $1`, [wsId]);
         for (const row of rows) {
           const l = local.find((x) => x.request_id === row.request_id)!;
           assert.ok(l, "server row exists locally");
-          const expected = costOf(usageOfRow(l)!, defaultPriceTable(), new Date(l.timestamp));
+          const expected = costOf(
+            usages.get(l.request_id)!,
+            defaultPriceTable(),
+            new Date(l.timestamp),
+          );
           assert.ok(expected.priced, "the fake's model is priced");
           assert.equal(
             Number(row.cost_usd_millicents),
@@ -202,16 +209,27 @@ Deno.test("cloud: pair, sync with privacy, bodies, pause, outage, kill -9, disco
       },
     );
 
+    await t.step("`sync` with the daemon running drains through it", async () => {
+      await capture(penv, "billing", 1);
+      await waitFor("8 local rows", () => withStore((s) => s.countSince("") === 8));
+      const r = await runCli(home.dir, ["sync"], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /POST \/v1\/requests\/batch/);
+      // When `sync` returns the outbox is drained (by it or by the worker it serialises with).
+      assert.equal(withStore((s) => outboxCount(s)), 0);
+      assert.equal(await serverCount(), 6);
+    });
+
     await t.step("bodies: opt-in, cap, per-project opt-outs", async () => {
       const bodies = async () =>
         await sql.unsafe(
           `SELECT b.direction, r.project_id, b.bytes FROM request_bodies b JOIN requests r USING (workspace_id, request_id) WHERE b.workspace_id = $1`,
           [wsId],
         );
-      // billing: 3 × (request + response); big-proj: response only (its request body is over the cap).
-      await waitFor("7 bodies on the server", async () => (await bodies()).length === 7);
+      // billing: 4 × (request + response); big-proj: response only (its request body is over the cap).
+      await waitFor("9 bodies on the server", async () => (await bodies()).length === 9);
       const got = await bodies();
-      assert.equal(got.filter((b) => b.project_id === "billing").length, 6);
+      assert.equal(got.filter((b) => b.project_id === "billing").length, 8);
       assert.deepEqual(got.filter((b) => b.project_id === "big-proj").map((b) => b.direction), [
         "response",
       ]);

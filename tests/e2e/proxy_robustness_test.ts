@@ -421,6 +421,27 @@ Deno.test("hooks: throwing hooks never touch traffic; rewrite, truncation, reuse
       await h.close();
     }
   });
+  await t.step("a base-URL request that also went through HTTP_PROXY is one flow", async () => {
+    const h = await startProxyHarness();
+    try {
+      // Absolute-form request line naming the proxy itself, as an HTTP_PROXY client sends it.
+      const self = `127.0.0.1:${h.proxy.port}`;
+      const out = await raw(
+        h.proxy.port,
+        `GET http://${self}/p/team-a/openai/v1/models HTTP/1.1\r\nHost: ${self}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(out, /^HTTP\/1\.1 200 [\s\S]*gpt-4o-mini/);
+      const ex = await h.hooks.waitForMatch(() => true);
+      assert.equal(ex.request.mode, "base_url");
+      assert.equal(ex.request.host, "api.openai.com");
+      assert.equal(ex.request.pathLabel, "team-a");
+      await healthy(h);
+      await h.hooks.waitForMatch((e) => e.request.pathLabel === null);
+      assert.deepEqual(h.hooks.exchanges.map((e) => e.request.mode), ["base_url", "base_url"]);
+    } finally {
+      await h.close();
+    }
+  });
   await t.step("absolute-URI plain HTTP is forwarded and captured (mode http)", async () => {
     const plain = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
