@@ -2,6 +2,7 @@
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli/mod.ts";
 import { CliError, EXIT } from "./cli/errors.ts";
+import { bypassProxyForLoopback } from "./local_api/client.ts";
 
 /** Runs the CLI with argv (without the executable) and returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -25,6 +26,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // The CLI reaches the daemon on loopback: never through HTTP(S)_PROXY, even when the shell
+  // was routed through the daemon with `halton-meter env`. Set once, for this process only.
+  bypassProxyForLoopback();
   const code = await run(Deno.args);
   Deno.exit(code);
 }

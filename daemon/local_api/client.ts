@@ -47,7 +47,6 @@ export async function connectDaemon(
 ): Promise<DaemonClient | null> {
   const state = daemonState(paths);
   if (!state.running || !state.runtime || !state.runtime.dashboard) return null;
-  bypassProxyForLoopback();
   const runtime = state.runtime;
   const baseUrl = addrUrl(runtime.dashboard!);
   const client: DaemonClient = {

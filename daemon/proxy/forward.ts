@@ -262,8 +262,6 @@ export async function forwardFlow(
       await resp.body?.cancel().catch(() => {});
       return;
     }
-    const CORK = Deno.env.get("HM_EXP_CORK");
-    if (CORK) res.cork();
     res.writeHead(resp.status, headersOut);
     if (!resp.body || method === "HEAD") {
       ttfbAt = Date.now();
@@ -299,7 +297,6 @@ export async function forwardFlow(
       }
       // Forward first, observe second: the tap's work never sits in front of the client's bytes.
       const flowing = res.write(chunk);
-      if (CORK) res.uncork();
       resCap.add(chunk);
       if (tap) {
         const t = tap;

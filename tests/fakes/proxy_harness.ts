@@ -19,6 +19,18 @@ export interface RecordingHooks extends FlowHooks {
   waitForMatch(pred: (ex: Exchange) => boolean): Promise<Exchange>;
 }
 
+/** How long a test waits for an exchange before failing (instead of hanging the suite). */
+const WAIT_MS = 30_000;
+
+/** Rejects with `message` when `p` has not settled within WAIT_MS. */
+function withDeadline<T>(p: Promise<T>, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), WAIT_MS);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Creates recording hooks (with a counting tap on every response). */
 export function recordingHooks(extra: Partial<FlowHooks> = {}): RecordingHooks {
   const exchanges: Exchange[] = [];
@@ -30,12 +42,18 @@ export function recordingHooks(extra: Partial<FlowHooks> = {}): RecordingHooks {
     taps,
     waitFor(n) {
       if (exchanges.length >= n) return Promise.resolve(exchanges);
-      return new Promise((resolve) => waiters.push({ n, resolve }));
+      return withDeadline(
+        new Promise((resolve) => waiters.push({ n, resolve })),
+        `waited ${WAIT_MS} ms for ${n} exchange(s), saw ${exchanges.length}`,
+      );
     },
     waitForMatch(pred) {
       const hit = exchanges.find(pred);
       if (hit) return Promise.resolve(hit);
-      return new Promise((resolve) => matchers.push({ pred, resolve }));
+      return withDeadline(
+        new Promise((resolve) => matchers.push({ pred, resolve })),
+        `waited ${WAIT_MS} ms for a matching exchange, saw ${exchanges.length}`,
+      );
     },
     onRequest: extra.onRequest,
     rewriteRequestBody: extra.rewriteRequestBody,
