@@ -8,7 +8,10 @@ import { err, ok, type Result } from "../shared/result.ts";
 
 /** A listening port; 0 picks a free one (tests, several instances). */
 const listenPort = z.number().int().min(0).max(65535);
-const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/i, "must be a slug (letters, digits, . _ -)");
+const slug = z.string().regex(
+  /^[a-z0-9][a-z0-9._-]{0,99}$/i,
+  "must be a slug (letters, digits, . _ -)",
+);
 
 /** One user price override, USD per million tokens (validated further by the pricing engine). */
 export const PriceOverride = z.object({
@@ -41,10 +44,19 @@ export const ConfigSchema = z.object({
   attribution: z.object({
     default_project: slug.optional(),
     /** SHA-256 hex prefix (≥ 8 chars) of an API key → project slug. */
-    api_keys: z.record(z.string().regex(/^[0-9a-f]{8,64}$/, "must be a lower-case hex SHA-256 prefix of at least 8 characters"), slug).default({}),
+    api_keys: z.record(
+      z.string().regex(
+        /^[0-9a-f]{8,64}$/,
+        "must be a lower-case hex SHA-256 prefix of at least 8 characters",
+      ),
+      slug,
+    ).default({}),
   }).strict().prefault({}),
   pricing: z.object({
-    overrides: z.record(z.string().regex(/^[a-z0-9_-]+\/.+$/, 'must be "provider/model"'), PriceOverride).default({}),
+    overrides: z.record(
+      z.string().regex(/^[a-z0-9_-]+\/.+$/, 'must be "provider/model"'),
+      PriceOverride,
+    ).default({}),
   }).strict().prefault({}),
   cloud: z.object({
     enabled: z.boolean().default(false),
@@ -56,10 +68,13 @@ export const ConfigSchema = z.object({
       preset: PrivacyPreset.default("standard"),
       fields: z.record(z.string(), z.boolean()).default({}),
     }).strict().prefault({}),
-    projects: z.record(z.string(), z.object({
-      upload: z.boolean().optional(),
-      bodies_upload: z.boolean().optional(),
-    }).strict()).default({}),
+    projects: z.record(
+      z.string(),
+      z.object({
+        upload: z.boolean().optional(),
+        bodies_upload: z.boolean().optional(),
+      }).strict(),
+    ).default({}),
     bodies: z.object({
       enabled: z.boolean().default(false),
       sync_interval_seconds: z.number().positive().default(60),
@@ -119,7 +134,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     ? path[0]
     : `[${path.slice(0, -1).join(".")}].${path[path.length - 1]}`;
   if (issue.code === "unrecognized_keys") {
-    return `${where === "(root)" ? "" : where + ": "}unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    return `${where === "(root)" ? "" : where + ": "}unknown key ${
+      issue.keys.map((k) => `"${k}"`).join(", ")
+    }`;
   }
   return `${where} ${issue.message.replace(/^Invalid input: /, "")}`;
 }
@@ -146,7 +163,9 @@ export function loadConfig(path: string): Result<Config, string> {
   try {
     text = Deno.readTextFileSync(path);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) return err(`Cannot read ${path}: ${(e as Error).message}`);
+    if (!(e instanceof Deno.errors.NotFound)) {
+      return err(`Cannot read ${path}: ${(e as Error).message}`);
+    }
   }
   return parseConfig(text);
 }

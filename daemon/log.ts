@@ -12,15 +12,19 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-const SECRET_KEYS = /^(authorization|proxy-authorization|x-api-key|x-goog-api-key|api-key|api_key|apikey|token|password|secret|cookie|set-cookie)$/i;
-const SECRET_VALUES = /(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,}|hm_sync_[A-Za-z0-9_\-]+|AIza[0-9A-Za-z_\-]{20,}|Bearer\s+[A-Za-z0-9._\-]+)/g;
+const SECRET_KEYS =
+  /^(authorization|proxy-authorization|x-api-key|x-goog-api-key|api-key|api_key|apikey|token|password|secret|cookie|set-cookie)$/i;
+const SECRET_VALUES =
+  /(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,}|hm_sync_[A-Za-z0-9_\-]+|AIza[0-9A-Za-z_\-]{20,}|Bearer\s+[A-Za-z0-9._\-]+)/g;
 
 /** Redacts secret-looking keys and values, recursively. */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[deep]";
   if (typeof value === "string") return value.replace(SECRET_VALUES, "[redacted]");
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
+  if (value instanceof Error) {
+    return { name: value.name, message: redact(value.message, depth + 1) };
+  }
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {

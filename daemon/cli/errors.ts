@@ -20,5 +20,8 @@ export class CliError extends Error {
 
 /** The error every command that needs the daemon raises when it is not running. */
 export function daemonNotRunning(): CliError {
-  return new CliError("daemon not running, start it with `halton-meter start`", EXIT.daemonNotRunning);
+  return new CliError(
+    "daemon not running, start it with `halton-meter start`",
+    EXIT.daemonNotRunning,
+  );
 }

@@ -9,12 +9,18 @@ export function listMigrations(): { version: number; name: string; sql: string }
   for (const e of Deno.readDirSync(DIR)) {
     const m = /^(\d{4})_[a-z0-9_]+\.sql$/.exec(e.name);
     if (!e.isFile || !m) continue;
-    out.push({ version: Number(m[1]), name: e.name, sql: Deno.readTextFileSync(new URL(e.name, DIR)) });
+    out.push({
+      version: Number(m[1]),
+      name: e.name,
+      sql: Deno.readTextFileSync(new URL(e.name, DIR)),
+    });
   }
   out.sort((a, b) => a.version - b.version);
   for (let i = 1; i < out.length; i++) {
     if (out[i].version === out[i - 1].version) {
-      throw new Error(`Duplicate migration version ${out[i].version}: ${out[i - 1].name}, ${out[i].name}`);
+      throw new Error(
+        `Duplicate migration version ${out[i].version}: ${out[i - 1].name}, ${out[i].name}`,
+      );
     }
   }
   return out;

@@ -66,14 +66,50 @@ export interface StoredBody {
 
 /** Column order of `requests`, taken from StoredRow. */
 export const ROW_COLUMNS: readonly (keyof StoredRow)[] = [
-  "request_id", "timestamp", "provider", "model", "requested_model", "method", "host", "path",
-  "status_code", "mode", "stream", "operation", "prompt_tokens", "completion_tokens",
-  "cache_read_tokens", "cache_write_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
-  "reasoning_tokens", "web_search_requests", "usage_status", "batch", "billable", "service_tier",
-  "inference_geo", "speed", "cost_usd_millicents", "priced", "pricing_version",
-  "provider_request_id", "project_id", "attribution_method", "attribution_trail", "hostname",
-  "prompt_hash", "user_agent", "error", "outcome", "source_workdir", "client_pid", "latency_ms",
-  "ttfb_ms", "request_bytes", "response_bytes",
+  "request_id",
+  "timestamp",
+  "provider",
+  "model",
+  "requested_model",
+  "method",
+  "host",
+  "path",
+  "status_code",
+  "mode",
+  "stream",
+  "operation",
+  "prompt_tokens",
+  "completion_tokens",
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "cache_write_5m_tokens",
+  "cache_write_1h_tokens",
+  "reasoning_tokens",
+  "web_search_requests",
+  "usage_status",
+  "batch",
+  "billable",
+  "service_tier",
+  "inference_geo",
+  "speed",
+  "cost_usd_millicents",
+  "priced",
+  "pricing_version",
+  "provider_request_id",
+  "project_id",
+  "attribution_method",
+  "attribution_trail",
+  "hostname",
+  "prompt_hash",
+  "user_agent",
+  "error",
+  "outcome",
+  "source_workdir",
+  "client_pid",
+  "latency_ms",
+  "ttfb_ms",
+  "request_bytes",
+  "response_bytes",
 ];
 
 const BOOL_COLUMNS = new Set<keyof StoredRow>(["stream", "batch", "billable", "priced"]);
@@ -83,7 +119,11 @@ export function fromDb(raw: Record<string, unknown>): StoredRow {
   const row: Record<string, unknown> = {};
   for (const c of ROW_COLUMNS) {
     const v = raw[c];
-    row[c] = BOOL_COLUMNS.has(c) ? v === 1 || v === 1n || v === true : typeof v === "bigint" ? Number(v) : v ?? null;
+    row[c] = BOOL_COLUMNS.has(c)
+      ? v === 1 || v === 1n || v === true
+      : typeof v === "bigint"
+      ? Number(v)
+      : v ?? null;
   }
   return row as unknown as StoredRow;
 }
@@ -117,7 +157,9 @@ export class Store {
   constructor(db: DatabaseSync) {
     this.db = db;
     this.#insertRow = db.prepare(
-      `INSERT OR IGNORE INTO requests (${ROW_COLUMNS.join(", ")}) VALUES (${ROW_COLUMNS.map(() => "?").join(", ")})`,
+      `INSERT OR IGNORE INTO requests (${ROW_COLUMNS.join(", ")}) VALUES (${
+        ROW_COLUMNS.map(() => "?").join(", ")
+      })`,
     );
     this.#insertOutbox = db.prepare("INSERT OR IGNORE INTO outbox (request_id) VALUES (?)");
     this.#insertBody = db.prepare(
@@ -140,7 +182,14 @@ export class Store {
         this.#insertOutbox.run(r.request_id);
       }
       for (const b of bodies) {
-        this.#insertBody.run(b.request_id, b.direction, b.content_type, b.content, b.bytes, b.truncated ? 1 : 0);
+        this.#insertBody.run(
+          b.request_id,
+          b.direction,
+          b.content_type,
+          b.content,
+          b.bytes,
+          b.truncated ? 1 : 0,
+        );
       }
       this.db.exec("COMMIT");
     } catch (e) {
@@ -182,7 +231,9 @@ export class Store {
 
   /** Count of rows with timestamp ≥ since. */
   countSince(since: string): number {
-    const r = this.db.prepare("SELECT count(*) AS n FROM requests WHERE timestamp >= ?").get(since) as {
+    const r = this.db.prepare("SELECT count(*) AS n FROM requests WHERE timestamp >= ?").get(
+      since,
+    ) as {
       n: number;
     };
     return Number(r.n);
