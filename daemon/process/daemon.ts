@@ -87,16 +87,23 @@ export async function runDaemon(
 
   const signal = await new Promise<Deno.Signal>((resolve) => {
     const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-    let stopping = false;
+    let stoppingSince = 0;
     for (const s of signals) {
       Deno.addSignalListener(s, () => {
-        if (stopping) {
-          // A second signal while closing: stop waiting for in-flight captures.
-          log.warn("second stop signal; exiting now", { signal: s });
+        if (stoppingSince > 0) {
+          // The same signal often arrives twice at once (a wrapper forwards it to the process
+          // group): only a later, deliberate second signal cuts the shutdown short.
+          if (Date.now() - stoppingSince < 1000) return;
+          log.warn("second stop signal; flushing queued rows and exiting now", { signal: s });
+          try {
+            system.writer.flush();
+          } catch (e) {
+            log.error("final flush failed", { error: e });
+          }
           releaseRuntimeFiles(paths);
           Deno.exit(130);
         }
-        stopping = true;
+        stoppingSince = Date.now();
         resolve(s);
       });
     }
