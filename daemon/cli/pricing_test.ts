@@ -3,6 +3,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { defaultPriceTable, withOverrides } from "../../shared/pricing/mod.ts";
 import { Store, type StoredRow } from "../store/store.ts";
+import { makeRow } from "../store/testing.ts";
 import { reprice } from "./reprice.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -26,35 +27,14 @@ async function cli(
 }
 
 function row(over: Partial<StoredRow>): StoredRow {
-  return {
-    request_id: crypto.randomUUID(),
+  return makeRow({
     timestamp: "2026-08-01T00:00:00.000Z",
-    provider: "openai",
-    model: "gpt-4o-mini-2024-07-18",
-    requested_model: "gpt-4o-mini",
-    method: "POST",
-    host: "api.openai.com",
-    path: "/v1/chat/completions",
-    status_code: 200,
-    mode: "mitm",
-    stream: false,
-    operation: "chat",
     prompt_tokens: 1_000_000,
     completion_tokens: 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    cache_write_5m_tokens: 0,
-    cache_write_1h_tokens: 0,
     reasoning_tokens: null,
     web_search_requests: null,
-    usage_status: "ok",
-    batch: false,
-    billable: true,
     service_tier: null,
-    inference_geo: null,
-    speed: null,
     cost_usd_millicents: 1,
-    priced: true,
     pricing_version: "old",
     provider_request_id: null,
     project_id: "p",
@@ -63,8 +43,6 @@ function row(over: Partial<StoredRow>): StoredRow {
     hostname: "h",
     prompt_hash: null,
     user_agent: null,
-    error: null,
-    outcome: "complete",
     source_workdir: null,
     client_pid: null,
     latency_ms: 10,
@@ -72,7 +50,7 @@ function row(over: Partial<StoredRow>): StoredRow {
     request_bytes: 10,
     response_bytes: 10,
     ...over,
-  };
+  });
 }
 
 Deno.test("reprice: re-costs rows with the current table and overrides, reports before/after", async (t) => {

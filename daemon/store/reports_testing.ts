@@ -1,37 +1,17 @@
 /** @module Seeded rows for report, dashboard and CLI tests: priced, unpriced and missing-usage. */
 import type { StoredBody, StoredRow } from "./store.ts";
+import { makeRow } from "./testing.ts";
 
 /** A stored row with defaults; override what a case needs. */
 export function seedRow(over: Partial<StoredRow> = {}): StoredRow {
-  return {
-    request_id: crypto.randomUUID(),
+  return makeRow({
     timestamp: "2026-11-10T12:00:00.000Z",
-    provider: "openai",
     model: "gpt-5-mini-2026-08-01",
     requested_model: "gpt-5-mini",
-    method: "POST",
-    host: "api.openai.com",
-    path: "/v1/chat/completions",
-    status_code: 200,
-    mode: "mitm",
-    stream: false,
-    operation: "chat",
     prompt_tokens: 100,
     completion_tokens: 50,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    cache_write_5m_tokens: 0,
-    cache_write_1h_tokens: 0,
-    reasoning_tokens: 0,
-    web_search_requests: 0,
-    usage_status: "ok",
-    batch: false,
-    billable: true,
     service_tier: null,
-    inference_geo: null,
-    speed: null,
     cost_usd_millicents: 1000,
-    priced: true,
     pricing_version: "test-1",
     provider_request_id: null,
     project_id: "alpha",
@@ -48,16 +28,13 @@ export function seedRow(over: Partial<StoredRow> = {}): StoredRow {
     hostname: "devbox",
     prompt_hash: null,
     user_agent: "test",
-    error: null,
-    outcome: "complete",
     source_workdir: "/src/alpha",
-    client_pid: 4242,
     latency_ms: 120,
     ttfb_ms: 80,
     request_bytes: 300,
     response_bytes: 900,
     ...over,
-  };
+  });
 }
 
 /** Unpriced: usage known, no price (unknown model). */

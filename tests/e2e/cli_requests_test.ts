@@ -5,49 +5,23 @@
  */
 import assert from "node:assert/strict";
 import { Store, type StoredRow } from "../../daemon/store/store.ts";
+import { makeRow } from "../../daemon/store/testing.ts";
 import { RequestRow } from "../../shared/schemas/request_row.ts";
 import { runCli, tempHome } from "./cli_helpers.ts";
 
 function row(minutesAgo: number, over: Partial<StoredRow> = {}): StoredRow {
-  return {
-    request_id: crypto.randomUUID(),
+  return makeRow({
     timestamp: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
-    provider: "openai",
-    model: "gpt-4o-mini-2024-07-18",
-    requested_model: "gpt-4o-mini",
-    method: "POST",
-    host: "api.openai.com",
-    path: "/v1/chat/completions",
-    status_code: 200,
-    mode: "mitm",
-    stream: false,
-    operation: "chat",
     prompt_tokens: 1000,
     completion_tokens: 200,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    cache_write_5m_tokens: 0,
-    cache_write_1h_tokens: 0,
-    reasoning_tokens: 0,
-    web_search_requests: 0,
-    usage_status: "ok",
-    batch: false,
-    billable: true,
     service_tier: null,
-    inference_geo: null,
-    speed: null,
     cost_usd_millicents: 27,
-    priced: true,
     pricing_version: "test",
     provider_request_id: "chatcmpl-x",
-    project_id: "billing",
     attribution_method: "rcfile",
     attribution_trail: "[]",
     hostname: "devbox",
-    prompt_hash: "0123456789abcdef",
     user_agent: "curl/8",
-    error: null,
-    outcome: "complete",
     source_workdir: "/home/me/billing",
     client_pid: 42,
     latency_ms: 300,
@@ -55,7 +29,7 @@ function row(minutesAgo: number, over: Partial<StoredRow> = {}): StoredRow {
     request_bytes: 120,
     response_bytes: 400,
     ...over,
-  };
+  });
 }
 
 Deno.test("requests lists stored rows without a daemon", async (t) => {
