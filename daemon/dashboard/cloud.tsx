@@ -20,6 +20,7 @@ export const CLOUD_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 const CLOUD_CSS = `
+[hidden]{display:none!important}
 .state{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:650;letter-spacing:.03em}
 .state-ACTIVE{background:#ecfdf3;color:#067647}.state-DEGRADED{background:#fffaeb;color:#b54708}
 .state-PAUSED{background:#fef3f2;color:#b42318}.state-NOT-CONFIGURED{background:#f2f4f7;color:#475467}
@@ -85,7 +86,8 @@ export function Guidance(props: { s: CloudStatus }) {
           The cloud server could not be reached or answered with an error
           {s.consecutive_failures ? ` (${s.consecutive_failures} failed attempts in a row)` : ""}.
           Capture goes on locally; unsynced rows are kept and sent once the server answers again.
-          Nothing to do unless this lasts: check the network and <Cmd c="halton-meter cloud status" />.
+          Nothing to do unless this lasts: check the network and{" "}
+          <Cmd c="halton-meter cloud status" />.
         </p>
       );
     case "PAUSED":
@@ -139,7 +141,13 @@ function PairingBox(props: { p: CloudPairing | null }) {
         {p?.code ?? ""}
       </div>
       <p id="pair-link-row" hidden={!pending || !href}>
-        <a id="pair-link" data-testid="approve-url" href={href ?? "#"} target="_blank" rel="noopener noreferrer">
+        <a
+          id="pair-link"
+          data-testid="approve-url"
+          href={href ?? "#"}
+          target="_blank"
+          rel="noopener noreferrer"
+        >
           {href ?? ""}
         </a>
       </p>
@@ -176,8 +184,7 @@ export function CloudPage(props: { status: CloudStatus | null }) {
       <h1>Cloud sync</h1>
       <div class="card" id="cloud" data-state={s.state}>
         <h2>
-          State:{" "}
-          <span class={`state state-${s.state}`} data-testid="cloud-state">{s.state}</span>
+          State: <span class={`state state-${s.state}`} data-testid="cloud-state">{s.state}</span>
           {s.paused_reason
             ? <span class="muted" data-testid="paused-reason">{s.paused_reason}</span>
             : null}

@@ -3,7 +3,7 @@ import type { Child } from "hono/jsx";
 
 /** Wraps a page: head (local CSS only), top bar with navigation, main content. */
 export function Layout(
-  props: { title: string; active: "overview" | "requests"; children?: Child },
+  props: { title: string; active: "overview" | "requests" | "cloud"; children?: Child },
 ) {
   return (
     <html lang="en">
@@ -20,6 +20,7 @@ export function Layout(
           <nav>
             <a href="/" class={props.active === "overview" ? "on" : ""}>Overview</a>
             <a href="/requests" class={props.active === "requests" ? "on" : ""}>Requests</a>
+            <a href="/cloud" class={props.active === "cloud" ? "on" : ""}>Cloud</a>
           </nav>
         </header>
         <main>{props.children}</main>
@@ -30,7 +31,7 @@ export function Layout(
 
 /** A page saying what was wrong with the request (bad period, unknown filter, missing row). */
 export function ErrorPage(
-  props: { title: string; message: string; active: "overview" | "requests" },
+  props: { title: string; message: string; active: "overview" | "requests" | "cloud" },
 ) {
   return (
     <Layout title={props.title} active={props.active}>

@@ -16,6 +16,7 @@ import type { LocalDeps, LocalRoutes } from "../local_api/server.ts";
 import { facets, listRequests, overview } from "../store/reports.ts";
 import type { StoredRow } from "../store/store.ts";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./assets.ts";
+import { mountCloudPage } from "./cloud.tsx";
 import { DetailPage } from "./detail.tsx";
 import { ErrorPage } from "./layout.tsx";
 import { OverviewPage } from "./overview.tsx";
@@ -80,6 +81,7 @@ export const dashboardRoutes: LocalRoutes = (app: Hono, deps: LocalDeps): void =
       }),
   );
   app.get("/favicon.ico", (c) => c.redirect("/assets/favicon.svg", 302));
+  mountCloudPage(app, deps);
 
   app.get("/", (c) => {
     const now = new Date();

@@ -1,7 +1,8 @@
 /**
  * @module Request and response bodies as they pass the proxy: a capped capture buffer (counts
- * every byte, keeps at most `max_body_bytes`), the streamed request body, and the small-body
- * buffering used only when a hook asked to rewrite the request.
+ * every byte, keeps at most `max_body_bytes`), the streamed request body (or its bytes when it
+ * already arrived whole with the head), and the small-body buffering used only when a hook asked
+ * to rewrite the request.
  */
 import type { IncomingMessage } from "node:http";
 
@@ -52,6 +53,38 @@ export function streamBody(req: IncomingMessage, cap: Capture): ReadableStream<U
       req.destroy();
     },
   }, { highWaterMark: 0 });
+}
+
+/**
+ * The request body to forward: when the whole body already arrived with the head (the common
+ * small JSON request), the bytes themselves, which `fetch` sends in one write with a
+ * content-length; otherwise a stream (never waits for bytes that have not arrived yet).
+ */
+export async function bodyOf(
+  req: IncomingMessage,
+  cap: Capture,
+): Promise<Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>> {
+  // One microtask: the parser finishes the socket chunk that carried the head (and maybe the body).
+  await null;
+  if (!req.complete || req.readableFlowing) return streamBody(req, cap);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (let c = req.read() as Uint8Array | null; c !== null; c = req.read() as Uint8Array | null) {
+    parts.push(c);
+    size += c.length;
+  }
+  let whole: Uint8Array;
+  if (parts.length === 1) whole = parts[0];
+  else {
+    whole = new Uint8Array(size);
+    let o = 0;
+    for (const p of parts) {
+      whole.set(p, o);
+      o += p.length;
+    }
+  }
+  cap.add(whole);
+  return whole as Uint8Array<ArrayBuffer>;
 }
 
 /** Buffers a small body for `rewriteRequestBody`; falls back to streaming past the cap. */

@@ -167,9 +167,7 @@ export function createUpstream(override?: UpstreamOverride): Upstream {
       if (dst && ipClient && url.protocol === "https:") {
         const headers = init.headers as Headers;
         headers.set("host", url.host);
-        const to = new URL(url);
-        to.hostname = dst.hostname;
-        to.port = String(dst.port);
+        const to = `https://${dst.hostname}:${dst.port}${url.pathname}${url.search}`;
         return fetch(to, { ...init, client: ipClient } as RequestInit);
       }
       const c = !dst
