@@ -34,8 +34,6 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "http2-settings",
 ]);
 
-const NO_TOKENS: ReadonlySet<string> = new Set();
-
 /** Shared, per-proxy state for forwarding. */
 export interface ForwardContext {
   hooks: FlowHooks;
@@ -127,9 +125,8 @@ export async function forwardFlow(
   const outgoing = new Headers();
   const captured: Record<string, string> = {};
   const raw = req.rawHeaders;
-  const connection = req.headers["connection"];
-  const connTokens = connection === undefined ? NO_TOKENS : new Set(
-    connection.toString().toLowerCase().split(",").map((s) => s.trim()),
+  const connTokens = new Set(
+    (req.headers["connection"] ?? "").toString().toLowerCase().split(",").map((s) => s.trim()),
   );
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
@@ -329,26 +326,15 @@ export async function forwardFlow(
       outcome,
       error,
     };
-    deferExchange(ctx, ex, tap);
-  }
-}
-
-// Finished exchanges wait here for one shared timer: hooks run on a later turn, after the
-// response was handed to the socket, never in traffic's way (and not one timer per request).
-const pending: [ForwardContext, Exchange, ResponseTap | null][] = [];
-
-function deferExchange(ctx: ForwardContext, ex: Exchange, tap: ResponseTap | null): void {
-  if (pending.push([ctx, ex, tap]) === 1) setTimeout(runExchanges, 0);
-}
-
-function runExchanges(): void {
-  const batch = pending.splice(0, pending.length);
-  for (const [ctx, ex, tap] of batch) {
-    const r = guard(ctx, "onExchange", () => ctx.hooks.onExchange(ex, tap)) as unknown;
-    if (r && typeof (r as Promise<unknown>).catch === "function") {
-      (r as Promise<unknown>).catch((e) =>
-        ctx.logger.warn("Capture hook failed", { hook: "onExchange", error: String(e) })
-      );
-    }
+    const finalTap = tap;
+    // After the response was handed to the socket, on a later turn: never in traffic's way.
+    setTimeout(() => {
+      const r = guard(ctx, "onExchange", () => ctx.hooks.onExchange(ex, finalTap)) as unknown;
+      if (r && typeof (r as Promise<unknown>).catch === "function") {
+        (r as Promise<unknown>).catch((e) =>
+          ctx.logger.warn("Capture hook failed", { hook: "onExchange", error: String(e) })
+        );
+      }
+    }, 0);
   }
 }

@@ -39,15 +39,7 @@ export function findApiKey(headers: Headers, path: string): string | null {
   return null;
 }
 
-// Clients send the same few keys over and over: remember the last digests (bounded).
-const digests = new Map<string, string>();
-
 /** SHA-256 hex of a key. */
 export function sha256Hex(text: string): string {
-  const hit = digests.get(text);
-  if (hit !== undefined) return hit;
-  const hex = createHash("sha256").update(text).digest("hex");
-  if (digests.size >= 64) digests.clear();
-  digests.set(text, hex);
-  return hex;
+  return createHash("sha256").update(text).digest("hex");
 }

@@ -167,7 +167,9 @@ export function createUpstream(override?: UpstreamOverride): Upstream {
       if (dst && ipClient && url.protocol === "https:") {
         const headers = init.headers as Headers;
         headers.set("host", url.host);
-        const to = `https://${dst.hostname}:${dst.port}${url.pathname}${url.search}`;
+        const to = new URL(url);
+        to.hostname = dst.hostname;
+        to.port = String(dst.port);
         return fetch(to, { ...init, client: ipClient } as RequestInit);
       }
       const c = !dst
