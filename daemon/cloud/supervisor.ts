@@ -215,9 +215,31 @@ export async function startCloud(deps: CloudDeps): Promise<CloudControl> {
       random: deps.random,
       fetch: deps.fetch,
     });
-  const loop = deps.inProcess
-    ? inProcess()
-    : startThreadLoop({ paths: deps.paths, logger: log, tickMs, backoffCapMs }, inProcess);
+  // The sync loop (and its thread, a whole V8 isolate) starts only once this machine is paired:
+  // at boot when it already is, else on pairing (`wake`) or at the next supervisor tick.
+  let running: SyncLoop | null = null;
+  const isPaired = () => getCloudState(store) !== null;
+  const ensureLoop = (): SyncLoop =>
+    running ??= deps.inProcess
+      ? inProcess()
+      : startThreadLoop({ paths: deps.paths, logger: log, tickMs, backoffCapMs }, inProcess);
+  if (isPaired()) ensureLoop();
+  const supervisorTick = running ? undefined : setInterval(() => {
+    if (!running && isPaired()) ensureLoop();
+    if (running) clearInterval(supervisorTick);
+  }, tickMs);
+  if (supervisorTick !== undefined) Deno.unrefTimer(supervisorTick);
+  const loop: SyncLoop = {
+    state: () => running ? running.state() : "NOT-CONFIGURED",
+    wake: () => {
+      if (running || isPaired()) ensureLoop().wake();
+    },
+    syncNow: () => ensureLoop().syncNow(),
+    close: async () => {
+      clearInterval(supervisorTick);
+      await running?.close();
+    },
+  };
   const cloudConfig = (): Config["cloud"] => {
     const r = loadConfig(deps.paths.config);
     return r.ok ? r.value.cloud : deps.config.cloud;
