@@ -33,7 +33,7 @@ import {
 } from "../cloud/credentials.ts";
 import { editConfigFile, type TomlEdit } from "../cloud/config_edit.ts";
 import { checkFieldOverride, compilePolicy, PRESETS } from "../cloud/privacy.ts";
-import { computeStatus } from "../cloud/status.ts";
+import { computeStatus, pairingIdentity } from "../cloud/status.ts";
 import { resolveBaseUrl } from "../cloud/supervisor.ts";
 import { type BatchOutcome, drainAll, SyncWorker } from "../cloud/worker.ts";
 import { reconcile } from "../cloud/reconcile.ts";
@@ -578,17 +578,7 @@ export function register(program: Command): void {
       const paths = homePaths();
       if (!dbExists(paths)) throw notPaired();
       const st = await withStore(paths, paired);
-      const out = {
-        workspace: {
-          id: st.workspace_id,
-          slug: st.workspace_slug,
-          name: st.workspace_name,
-          tier: st.workspace_tier,
-        },
-        machine_id: st.machine_id,
-        hostname: st.hostname,
-        base_url: st.base_url,
-      };
+      const out = pairingIdentity(st);
       if (opts.json) console.log(JSON.stringify(out, null, 2));
       else {
         console.log(

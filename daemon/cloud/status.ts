@@ -61,6 +61,16 @@ export function computeStatus(
     last_reconcile_at: st.last_reconcile_at,
     last_error: st.last_error,
     consecutive_failures: st.consecutive_failures,
+    ...pairingIdentity(st),
+  };
+}
+
+/** Who this machine is paired as: the workspace, machine id, hostname snapshot and base URL. */
+export function pairingIdentity(st: NonNullable<ReturnType<typeof getCloudState>>): Pick<
+  CloudStatus,
+  "workspace" | "machine_id" | "hostname" | "base_url"
+> {
+  return {
     workspace: {
       id: st.workspace_id,
       slug: st.workspace_slug,
