@@ -16,6 +16,7 @@ import https from "node:https";
 import { generateCa, issueLeaf } from "../daemon/proxy/ca.ts";
 import type { AddressInfo } from "node:net";
 import type { FlowHooks } from "../daemon/proxy/flow.ts";
+import { V8_FLAGS } from "../daemon/process/spawn.ts";
 
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
@@ -128,7 +129,9 @@ export async function spawnProxyChild(opts: {
     upstreamCaPath: opts.upstreamCaPath,
     hooksModule: opts.hooksModule,
   });
-  const args = ["run", "-A", "--config", CONFIG, SELF, "--child", spec];
+  // The daemon's own V8 flags, so the figures are those of the shipped configuration.
+  const v8 = Deno.env.get("BENCH_PROXY_V8_FLAGS")?.split(" ").filter(Boolean) ?? [...V8_FLAGS];
+  const args = ["run", "-A", ...v8, "--config", CONFIG, SELF, "--child", spec];
   const child = new Deno.Command(Deno.execPath(), {
     args,
     env: { NO_COLOR: "1", ...opts.env },
