@@ -33,7 +33,7 @@ import {
 } from "../cloud/credentials.ts";
 import { editConfigFile, type TomlEdit } from "../cloud/config_edit.ts";
 import { checkFieldOverride, compilePolicy, PRESETS } from "../cloud/privacy.ts";
-import { computeStatus, pairingIdentity } from "../cloud/status.ts";
+import { computeStatus, notConfiguredStatus, pairingIdentity } from "../cloud/status.ts";
 import { resolveBaseUrl } from "../cloud/supervisor.ts";
 import { type BatchOutcome, drainAll, SyncWorker } from "../cloud/worker.ts";
 import { reconcile } from "../cloud/reconcile.ts";
@@ -151,18 +151,8 @@ export async function readStatus(paths: HomePaths): Promise<CloudStatus> {
   }
   const cfg = config(paths);
   if (!dbExists(paths)) {
-    return CloudStatus.parse({
-      state: "NOT-CONFIGURED",
-      paused_reason: null,
-      last_sync_at: null,
+    return notConfiguredStatus(cfg.cloud, {
       unsynced_rows: 0,
-      last_reconcile_at: null,
-      last_error: null,
-      consecutive_failures: 0,
-      workspace: null,
-      machine_id: null,
-      hostname: null,
-      base_url: cfg.cloud.base_url ?? null,
       daemon_running: false,
       privacy_preset: cfg.cloud.privacy.preset,
       bodies_enabled: cfg.cloud.bodies.enabled,

@@ -13,6 +13,34 @@ export interface LiveStatus {
   pairing: CloudPairing | null;
 }
 
+/** The status of a machine that is not paired (also when no database exists yet). */
+export function notConfiguredStatus(
+  cloud: Config["cloud"],
+  base: Pick<
+    CloudStatus,
+    | "unsynced_rows"
+    | "daemon_running"
+    | "privacy_preset"
+    | "bodies_enabled"
+    | "row_marks"
+    | "pairing"
+  >,
+): CloudStatus {
+  return {
+    ...base,
+    state: "NOT-CONFIGURED",
+    paused_reason: null,
+    last_sync_at: null,
+    last_reconcile_at: null,
+    last_error: null,
+    consecutive_failures: 0,
+    workspace: null,
+    machine_id: null,
+    hostname: null,
+    base_url: cloud.base_url ?? null,
+  };
+}
+
 /** The status from the store and config; `live` (from the daemon) wins for the state. */
 export function computeStatus(
   store: Store,
@@ -28,21 +56,7 @@ export function computeStatus(
     row_marks: rowMarkCounts(store),
     pairing: live?.pairing ?? null,
   };
-  if (!st) {
-    return {
-      ...base,
-      state: "NOT-CONFIGURED",
-      paused_reason: null,
-      last_sync_at: null,
-      last_reconcile_at: null,
-      last_error: null,
-      consecutive_failures: 0,
-      workspace: null,
-      machine_id: null,
-      hostname: null,
-      base_url: cloud.base_url ?? null,
-    };
-  }
+  if (!st) return notConfiguredStatus(cloud, base);
   let state: CloudState = st.paused_reason
     ? "PAUSED"
     : live && live.state !== "NOT-CONFIGURED"
